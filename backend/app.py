@@ -1,0 +1,76 @@
+"""The application factory: every entry point (web, worker, CLI, tests) builds the app here."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+
+from backend.celery_app import configure_celery
+from backend.config import Settings, load_settings
+from backend.errors import register_error_handlers
+from backend.extensions import db, migrate
+from backend.logging_setup import configure_logging, install_request_ids
+
+MIGRATIONS_DIR = Path(__file__).parent / "migrations"
+
+
+def create_app(settings: Settings | None = None, **overrides: Any) -> Flask:
+    """Build the Flask app from ``settings`` (default: the environment, validated)."""
+    settings = settings or load_settings(**overrides)
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    configure_logging(settings.log_level)
+
+    app = Flask(__name__)
+    app.config.update(
+        SECRET_KEY=settings.effective_secret_key(),
+        SQLALCHEMY_DATABASE_URI=settings.sqlalchemy_url,
+        SQLALCHEMY_ENGINE_OPTIONS=_engine_options(settings),
+        JSON_SORT_KEYS=False,
+        MAX_CONTENT_LENGTH=8 * 1024 * 1024,
+    )
+    app.json.ensure_ascii = False  # type: ignore[attr-defined]
+    app.json.sort_keys = False  # type: ignore[attr-defined]
+    app.extensions["hushbakht.settings"] = settings
+
+    import backend.models  # noqa: F401 - register every table on the metadata
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(MIGRATIONS_DIR), render_as_batch=True, compare_type=True)
+    configure_celery(app, settings)
+
+    register_error_handlers(app)
+    install_request_ids(app)
+
+    from backend import health
+    from backend.mobile import content_api
+
+    app.register_blueprint(health.bp)
+    app.register_blueprint(content_api.bp)
+    return app
+
+
+def get_settings(app: Flask) -> Settings:
+    settings: Settings = app.extensions["hushbakht.settings"]
+    return settings
+
+
+def _engine_options(settings: Settings) -> dict[str, Any]:
+    if settings.sqlalchemy_url.startswith("sqlite"):
+        return {"connect_args": {"timeout": 30}}
+    return {"pool_pre_ping": True, "pool_size": 5, "max_overflow": 10}
+
+
+@event.listens_for(Engine, "connect")
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    # WAL lets the web process read while the worker writes; foreign keys are off by default.
+    module = type(dbapi_connection).__module__
+    if module.startswith("sqlite3"):
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA busy_timeout=30000")
+        cursor.close()

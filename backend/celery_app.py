@@ -1,0 +1,71 @@
+"""The Celery application, configured from the same settings as the web app.
+
+Embedded default: kombu's filesystem transport under the data folder, which a real worker process reads,
+so the quick start needs no broker. Production: Redis or RabbitMQ (CELERY_BROKER_URL / REDIS_URL).
+Every task runs inside a Flask application context.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from celery import Celery, Task
+from flask import Flask
+
+from backend.config import Settings
+
+celery = Celery("hushbakht")
+
+
+def configure_celery(app: Flask, settings: Settings) -> Celery:
+    """Bind the module-level Celery app to ``app`` and its settings."""
+
+    class FlaskTask(Task):  # type: ignore[misc]
+        def __call__(self, *args: Any, **kwargs: Any) -> Any:
+            with app.app_context():
+                return self.run(*args, **kwargs)
+
+    broker = settings.celery_broker_url
+    transport_options: dict[str, Any] = {}
+    if broker.startswith("filesystem://"):
+        folder = settings.broker_folder
+        for sub in ("queue", "processed"):
+            (folder / sub).mkdir(parents=True, exist_ok=True)
+        transport_options = {
+            "data_folder_in": str(folder / "queue"),
+            "data_folder_out": str(folder / "queue"),
+            "processed_folder": str(folder / "processed"),
+            "store_processed": False,
+        }
+    elif broker.startswith(("redis://", "rediss://")):
+        # Tasks are acknowledged after they run: a worker killed mid-task leaves it to be redelivered.
+        transport_options = {"visibility_timeout": 300}
+
+    celery.conf.update(
+        broker_url=broker,
+        broker_transport_options=transport_options,
+        broker_connection_retry_on_startup=True,
+        task_ignore_result=True,
+        result_backend=None,
+        task_acks_late=True,
+        task_reject_on_worker_lost=True,
+        worker_prefetch_multiplier=1,
+        task_serializer="json",
+        accept_content=["json"],
+        timezone="UTC",
+        enable_utc=True,
+        worker_hijack_root_logger=False,
+    )
+    celery.Task = FlaskTask
+    app.extensions["celery"] = celery
+    return celery
+
+
+def broker_reachable(timeout: float = 2.0) -> bool:
+    """True when the broker accepts a connection (used by /readyz)."""
+    try:
+        with celery.connection_for_write() as conn:
+            conn.ensure_connection(max_retries=1, timeout=timeout)
+        return True
+    except Exception:  # noqa: BLE001 - any failure means "not ready"
+        return False

@@ -1,0 +1,149 @@
+"""The ``hushbakht`` command: serve, worker, beat, database migrations and content import.
+
+``hushbakht serve`` on the embedded default runs the web server and a background worker together;
+with a real broker configured it runs only gunicorn, and ``hushbakht worker`` runs on its own.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+from typing import Any
+
+import click
+from flask import Flask, current_app
+from flask.cli import FlaskGroup, with_appcontext
+
+from backend.config import ConfigError
+
+
+def _create_app() -> Flask:
+    from backend.app import create_app
+
+    return create_app()
+
+
+@click.group(cls=FlaskGroup, create_app=_create_app, add_default_commands=False,
+             add_version_option=False, load_dotenv=False)
+def cli() -> None:
+    """Oilai Hushbakht backend."""
+
+
+def _settings() -> Any:
+    from backend.app import get_settings
+
+    return get_settings(current_app)
+
+
+@cli.command("serve")
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option("--port", default=8000, show_default=True, type=click.IntRange(1, 65535))
+@click.option("--workers", default=lambda: int(os.environ.get("WEB_CONCURRENCY", "2")),
+              type=click.IntRange(1, 64), help="gunicorn worker processes [WEB_CONCURRENCY or 2]")
+@with_appcontext
+def serve(host: str, port: int, workers: int) -> None:
+    """Run the product (and, on the embedded default, its background worker)."""
+    settings = _settings()
+    worker: subprocess.Popen[bytes] | None = None
+    if settings.celery_broker_url.startswith("filesystem://"):
+        click.echo("embedded mode: SQLite at %s, filesystem broker, background worker started"
+                   % settings.sqlalchemy_url.removeprefix("sqlite:///"), err=True)
+        worker = subprocess.Popen(  # noqa: S603 - our own interpreter and module
+            [sys.executable, "-m", "backend.cli", "worker", "--beat", "--concurrency", "1"],
+            start_new_session=True)
+    try:
+        _run_gunicorn(host, port, workers)
+    finally:
+        if worker is not None and worker.poll() is None:
+            os.killpg(worker.pid, signal.SIGTERM)
+            try:
+                worker.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                os.killpg(worker.pid, signal.SIGKILL)
+
+
+def _run_gunicorn(host: str, port: int, workers: int) -> None:
+    from gunicorn.app.base import BaseApplication
+
+    class Server(BaseApplication):  # type: ignore[misc]
+        def load_config(self) -> None:
+            self.cfg.set("bind", f"{host}:{port}")
+            self.cfg.set("workers", workers)
+            self.cfg.set("worker_class", "gthread")
+            self.cfg.set("threads", 4)
+            self.cfg.set("timeout", 60)
+            self.cfg.set("graceful_timeout", 20)
+            self.cfg.set("accesslog", None)  # our own access log omits query strings
+
+        def load(self) -> Flask:
+            return _create_app()
+
+    Server().run()
+
+
+@cli.command("worker")
+@click.option("--beat/--no-beat", default=False, help="Also run the periodic scheduler.")
+@click.option("--concurrency", default=2, show_default=True, type=click.IntRange(1, 64))
+@with_appcontext
+def worker(beat: bool, concurrency: int) -> None:
+    """Run a Celery worker for background jobs (relay, moderation, schedules)."""
+    celery = current_app.extensions["celery"]
+    argv = ["worker", "--loglevel=INFO", f"--concurrency={concurrency}", "--without-gossip",
+            "--without-mingle"]
+    if beat:
+        schedule = _settings().data_dir / "celerybeat-schedule"
+        argv += ["--beat", f"--schedule={schedule}"]
+    celery.worker_main(argv)
+
+
+@cli.command("beat")
+@with_appcontext
+def beat() -> None:
+    """Run the periodic scheduler on its own (one per deployment)."""
+    celery = current_app.extensions["celery"]
+    schedule = _settings().data_dir / "celerybeat-schedule"
+    celery.start(["beat", "--loglevel=INFO", f"--schedule={schedule}"])
+
+
+@cli.group("content")
+def content_group() -> None:
+    """Manage the content corpus."""
+
+
+@content_group.command("import")
+@click.option("--path", type=click.Path(exists=True, file_okay=False), default=None,
+              help="Corpus folder (default: the starter corpus shipped in content/corpus).")
+@click.option("--verbose", is_flag=True, help="List every article and what happened to it.")
+@with_appcontext
+def content_import(path: str | None, verbose: bool) -> None:
+    """Import the Markdown corpus; re-running updates, never duplicates."""
+    from pathlib import Path
+
+    from backend.extensions import db
+    from backend.services.article_store import SqlArticleStore
+    from content.importer import CORPUS_ROOT, CorpusError, import_corpus, load_corpus
+
+    try:
+        entries = load_corpus(Path(path) if path else CORPUS_ROOT)
+    except CorpusError as exc:
+        raise click.ClickException(str(exc)) from None
+    report = import_corpus(
+        entries, SqlArticleStore(db.session),
+        progress=(lambda name, outcome: click.echo(f"  {outcome:9} {name}")) if verbose else None)
+    db.session.commit()
+    click.echo(f"content import: {report.summary()}")
+
+
+def main() -> None:
+    """Console-script entry point: configuration errors are one readable message, not a traceback."""
+    try:
+        cli.main(prog_name="hushbakht")
+    except ConfigError as exc:
+        click.echo(f"hushbakht: {exc}", err=True)
+        sys.exit(2)
+
+
+if __name__ == "__main__":
+    main()
