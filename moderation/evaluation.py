@@ -1,0 +1,224 @@
+"""Evaluation: per language and category, hard cases, calibration, public sets."""
+
+from __future__ import annotations
+
+import time
+from collections import defaultdict
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from moderation.assessment import CATEGORIES, LANGUAGES, Assessment
+from moderation.corpus import LabelledText, load_corpus
+from moderation.moderator import Moderator
+
+
+def _prf(tp: int, fp: int, fn: int) -> dict[str, float]:
+    p = tp / (tp + fp) if tp + fp else 0.0
+    r = tp / (tp + fn) if tp + fn else 0.0
+    f = 2 * p * r / (p + r) if p + r else 0.0
+    return {"precision": round(p, 4), "recall": round(r, 4), "f1": round(f, 4),
+            "tp": tp, "fp": fp, "fn": fn}
+
+
+def expected_calibration_error(scores: Sequence[float], labels: Sequence[int],
+                               bins: int = 10) -> float:
+    """ECE with equal-width bins."""
+    s = np.asarray(scores, dtype=float)
+    y = np.asarray(labels, dtype=float)
+    if len(s) == 0:
+        return 0.0
+    idx = np.minimum((s * bins).astype(int), bins - 1)
+    ece = 0.0
+    for b in range(bins):
+        mask = idx == b
+        if mask.any():
+            ece += mask.mean() * abs(s[mask].mean() - y[mask].mean())
+    return round(float(ece), 4)
+
+
+def _flagged(a: Assessment) -> bool:
+    return a.decision != "clear"
+
+
+def _top_category(a: Assessment) -> str:
+    return max(a.categories, key=lambda c: a.categories[c])
+
+
+def evaluate_rows(moderator: Moderator, rows: Sequence[LabelledText],
+                  examples: int = 4) -> dict[str, Any]:
+    """Full report on labelled rows (normally the corpus test split).
+
+    A row counts as flagged when the decision is review or block.
+    """
+    results: list[tuple[LabelledText, Assessment]] = []
+    for lang in LANGUAGES:
+        for kind in ("article", "ad"):
+            group = [r for r in rows if r.lang == lang and r.kind == kind]
+            if group:
+                res = moderator.assess_many([r.text for r in group], kind=kind, lang=lang)
+                results.extend(zip(group, res, strict=True))
+    by_lang: dict[str, Any] = {}
+    for lang in LANGUAGES:
+        lr = [(r, a) for r, a in results if r.lang == lang]
+        if not lr:
+            continue
+        tp = sum(1 for r, a in lr if r.is_stereotype and _flagged(a))
+        fp = sum(1 for r, a in lr if not r.is_stereotype and _flagged(a))
+        fn = sum(1 for r, a in lr if r.is_stereotype and not _flagged(a))
+        hard = [(r, a) for r, a in lr if not r.is_stereotype and r.hard_case]
+        hard_fp = sum(1 for _, a in hard if _flagged(a))
+        entry = _prf(tp, fp, fn)
+        entry.update({
+            "n": len(lr),
+            "hard_cases": len(hard),
+            "hard_fpr": round(hard_fp / len(hard), 4) if hard else 0.0,
+            "ece": expected_calibration_error([a.score for _, a in lr],
+                                              [int(r.is_stereotype) for r, _ in lr]),
+            "lang_detection_accuracy": round(
+                sum(1 for r, a in lr if a.lang == r.lang) / len(lr), 4),
+        })
+        by_lang[lang] = entry
+    by_category: dict[str, Any] = {}
+    for c in CATEGORIES:
+        tp = sum(1 for r, a in results if r.category == c and _flagged(a) and _top_category(a) == c)
+        fp = sum(1 for r, a in results if r.category != c and _flagged(a) and _top_category(a) == c)
+        fn = sum(1 for r, a in results if r.category == c and not (_flagged(a)
+                                                                   and _top_category(a) == c))
+        entry = _prf(tp, fp, fn)
+        in_cat = [a for r, a in results if r.category == c]
+        entry["detected"] = round(sum(1 for a in in_cat if _flagged(a)) / len(in_cat), 4) \
+            if in_cat else 0.0
+        entry["n"] = len(in_cat)
+        by_category[c] = entry
+    hard_types: dict[str, Any] = {}
+    for hc in sorted({r.hard_case for r, _ in results if r.hard_case}, key=str):
+        group = [a for r, a in results if r.hard_case == hc and not r.is_stereotype]
+        hard_types[str(hc)] = {"n": len(group),
+                               "fpr": round(sum(map(_flagged, group)) / len(group), 4)}
+    hard_all = [a for r, a in results if r.hard_case and not r.is_stereotype]
+    all_tp = sum(1 for r, a in results if r.is_stereotype and _flagged(a))
+    all_fp = sum(1 for r, a in results if not r.is_stereotype and _flagged(a))
+    all_fn = sum(1 for r, a in results if r.is_stereotype and not _flagged(a))
+    f1s = [v["f1"] for v in by_lang.values()]
+    gate = {
+        "f1_min_lang": round(min(f1s), 4) if f1s else 0.0,
+        "f1_macro_lang": round(float(np.mean(f1s)), 4) if f1s else 0.0,
+        "hard_fpr": round(sum(map(_flagged, hard_all)) / len(hard_all), 4) if hard_all else 0.0,
+    }
+    confusions: dict[str, list[dict[str, Any]]] = {"false_negatives": [], "false_positives": []}
+    for r, a in sorted(results, key=lambda ra: -abs(ra[1].score - int(ra[0].is_stereotype))):
+        key = ("false_negatives" if r.is_stereotype and not _flagged(a)
+               else "false_positives" if not r.is_stereotype and _flagged(a) else None)
+        if key and sum(1 for x in confusions[key] if x["lang"] == r.lang) < examples:
+            confusions[key].append({"id": r.id, "lang": r.lang, "kind": r.kind,
+                                    "category": r.category, "hard_case": r.hard_case,
+                                    "score": round(a.score, 3), "decision": a.decision,
+                                    "text": r.text})
+    decisions = defaultdict(int)
+    for _, a in results:
+        decisions[a.decision] += 1
+    return {
+        "model_version": moderator.model_version,
+        "n": len(results),
+        "overall": {**_prf(all_tp, all_fp, all_fn),
+                    "ece": expected_calibration_error([a.score for _, a in results],
+                                                      [int(r.is_stereotype) for r, _ in results])},
+        "by_lang": by_lang,
+        "by_category": by_category,
+        "hard_cases": hard_types,
+        "decisions": dict(decisions),
+        "gate": gate,
+        "confusions": confusions,
+        "policy": moderator.policy.to_dict(),
+    }
+
+
+def gate_metrics(moderator: Moderator, corpus_dir: str | Path | None = None) -> dict[str, float]:
+    """The metrics the promotion gate compares, on the corpus test split."""
+    rows = [r for r in load_corpus(corpus_dir) if r.split == "test"]
+    gate: dict[str, float] = evaluate_rows(moderator, rows)["gate"]
+    return gate
+
+
+def evaluate_rubia(moderator: Moderator, public_dir: Path) -> dict[str, Any]:
+    """Share of RuBia stereotyped sentences flagged, and of their gender-swapped versions."""
+    from moderation.corpus import load_rubia_gender
+
+    pairs = load_rubia_gender(public_dir)
+    pro = moderator.assess_many([p for p, _ in pairs], lang="ru")
+    anti = moderator.assess_many([a for _, a in pairs], lang="ru")
+    return {
+        "pairs": len(pairs),
+        "pro_flagged": round(sum(map(_flagged, pro)) / len(pairs), 4),
+        "anti_flagged": round(sum(map(_flagged, anti)) / len(pairs), 4),
+        "pro_mean_score": round(float(np.mean([a.score for a in pro])), 4),
+        "anti_mean_score": round(float(np.mean([a.score for a in anti])), 4),
+        "pro_scored_higher": round(
+            sum(1 for p, a in zip(pro, anti, strict=True) if p.score > a.score) / len(pairs), 4),
+    }
+
+
+def evaluate_crows(moderator: Moderator, public_dir: Path) -> dict[str, Any]:
+    """Diagnostics only (never trained on): CrowS-Pairs gender, more vs less stereotypical."""
+    from moderation.corpus import load_crows_gender
+
+    pairs = load_crows_gender(public_dir)
+    more = moderator.assess_many([m for m, _ in pairs], lang="en")
+    less = moderator.assess_many([s for _, s in pairs], lang="en")
+    return {
+        "pairs": len(pairs),
+        "more_flagged": round(sum(map(_flagged, more)) / len(pairs), 4),
+        "less_flagged": round(sum(map(_flagged, less)) / len(pairs), 4),
+        "more_scored_higher": round(
+            sum(1 for m, s in zip(more, less, strict=True) if m.score > s.score) / len(pairs), 4),
+    }
+
+
+def evaluate_edos(public_dir: Path, limit: int | None = None) -> dict[str, Any]:
+    """EDOS task A: train on train+dev, report macro-F1 on the official test split.
+
+    Uses the same pipeline (normalisation, rules, word+char n-grams, calibrated linear model);
+    the decision threshold is chosen on out-of-fold training predictions, never on test.
+    ``limit`` trains on a subset (for quick checks).
+    """
+    from sklearn.metrics import f1_score
+
+    from moderation.corpus import load_edos
+    from moderation.model import ModelParams, StereotypeModel
+    from moderation.training import prepare_examples
+
+    data = load_edos(public_dir)
+    train = [(t, y) for t, y, _, s in data if s in ("train", "dev")]
+    test = [(t, y) for t, y, _, s in data if s == "test"]
+    if limit:
+        train = train[:limit]
+        test = test[: max(200, limit // 4)]
+
+    def rows(items: list[tuple[str, int]], split: str) -> list[LabelledText]:
+        return [LabelledText(t, "en", "article", "stereotype" if y else "acceptable",
+                             None, None, split, "edos") for t, y in items]
+
+    started = time.perf_counter()
+    params = ModelParams(C=1.0, char_ngrams=(2, 5), max_features_char=300_000)
+    model = StereotypeModel(params).fit(prepare_examples(rows(train, "train")))
+    train_seconds = time.perf_counter() - started
+    threshold = model.best_threshold
+    ex = prepare_examples(rows(test, "test"))
+    x = model.transform([e.norm_text for e in ex], np.vstack([e.rule_vec for e in ex]))
+    scores = model.score(x)
+    y = [yy for _, yy in test]
+    pred_half = (scores >= 0.5).astype(int)
+    pred_tuned = (scores >= threshold).astype(int)
+    return {
+        "train_rows": len(train),
+        "test_rows": len(test),
+        "macro_f1_at_0.5": round(float(f1_score(y, pred_half, average="macro")), 4),
+        "macro_f1": round(float(f1_score(y, pred_tuned, average="macro")), 4),
+        "threshold": round(float(threshold), 4),
+        "train_seconds": round(train_seconds, 1),
+        "reference": {"tfidf_lr_baseline": 0.777, "shared_task_median": 0.8322,
+                      "shared_task_best": 0.8746},
+    }

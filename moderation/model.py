@@ -1,0 +1,299 @@
+"""The scikit-learn model: word and character n-grams plus rule features, a linear classifier
+with Platt calibration for the stereotype score, and a per-category classifier.
+
+Explanations: the classifier is linear, so each feature's contribution is ``coef * value``;
+word and character n-gram contributions are added up per word of the text and the words that
+push hardest towards "stereotype" become spans.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+from scipy import sparse
+from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.linear_model import LogisticRegression
+from sklearn.model_selection import StratifiedKFold
+
+from moderation.assessment import CATEGORIES, LANGUAGES
+from moderation.rules import RuleHit
+
+SEED = 20240611
+_WORD_TOKEN = r"(?u)\b\w[\w']*\b"
+_WORD_RE = re.compile(_WORD_TOKEN)
+_SPACE_TOKEN = re.compile(r"\S+")
+
+
+@dataclass(frozen=True)
+class ModelParams:
+    """Hyper-parameters; recorded in the registry metadata."""
+
+    word_ngrams: tuple[int, int] = (1, 2)
+    char_ngrams: tuple[int, int] = (2, 5)
+    C: float = 4.0
+    category_C: float = 4.0
+    rule_feature_weight: float = 1.0
+    calibration_folds: int = 5
+    max_features_char: int = 200_000
+    seed: int = SEED
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain data for metadata."""
+        return {
+            "word_ngrams": list(self.word_ngrams),
+            "char_ngrams": list(self.char_ngrams),
+            "C": self.C,
+            "category_C": self.category_C,
+            "rule_feature_weight": self.rule_feature_weight,
+            "calibration_folds": self.calibration_folds,
+            "max_features_char": self.max_features_char,
+            "seed": self.seed,
+        }
+
+
+def _identity(text: str) -> str:
+    return text
+
+
+N_RULE_FEATURES = 3 * len(CATEGORIES) + 2 + len(LANGUAGES)
+
+
+def rule_features(hits: Sequence[RuleHit], lang: str, kind: str, debunk_marker: bool) -> np.ndarray:
+    """Dense features from rule hits: per category asserted/quoted/countered, plus context."""
+    vec = np.zeros(N_RULE_FEATURES, dtype=np.float64)
+    n = len(CATEGORIES)
+    for h in hits:
+        i = CATEGORIES.index(h.category)
+        if h.status == "asserted":
+            vec[i] = 1.0
+        elif h.status == "quoted":
+            vec[n + i] = 1.0
+        else:
+            vec[2 * n + i] = 1.0
+    vec[3 * n] = 1.0 if debunk_marker else 0.0
+    vec[3 * n + 1] = 1.0 if kind == "ad" else 0.0
+    if lang in LANGUAGES:
+        vec[3 * n + 2 + LANGUAGES.index(lang)] = 1.0
+    return vec
+
+
+@dataclass
+class Example:
+    """One prepared training or inference item (normalised text plus rule features)."""
+
+    norm_text: str
+    rule_vec: np.ndarray
+    label: int = 0
+    category: str | None = None
+    weight: float = 1.0
+
+
+@dataclass
+class StereotypeModel:
+    """Fitted vectorizers and classifiers. Built by ``fit``; pickled into the registry."""
+
+    params: ModelParams = field(default_factory=ModelParams)
+    word_vec: TfidfVectorizer | None = None
+    char_vec: TfidfVectorizer | None = None
+    clf: LogisticRegression | None = None
+    platt: tuple[float, float] = (1.0, 0.0)
+    cat_clf: LogisticRegression | None = None
+    n_word: int = 0
+    n_char: int = 0
+    best_threshold: float = 0.5  # macro-F1-optimal on out-of-fold scores (reported, not used)
+
+    # ---- fitting -------------------------------------------------------------------------
+    def _new_vectorizers(self) -> tuple[TfidfVectorizer, TfidfVectorizer]:
+        p = self.params
+        word = TfidfVectorizer(
+            analyzer="word", token_pattern=_WORD_TOKEN, ngram_range=p.word_ngrams,
+            lowercase=False, preprocessor=_identity, sublinear_tf=True, min_df=1,
+            dtype=np.float64,
+        )
+        char = TfidfVectorizer(
+            analyzer="char_wb", ngram_range=p.char_ngrams, lowercase=False,
+            preprocessor=_identity, sublinear_tf=True, min_df=2,
+            max_features=p.max_features_char, dtype=np.float64,
+        )
+        return word, char
+
+    def _matrix(self, word: TfidfVectorizer, char: TfidfVectorizer, texts: list[str],
+                rules: np.ndarray, fit: bool = False) -> sparse.csr_matrix:
+        if fit:
+            xw = word.fit_transform(texts)
+            xc = char.fit_transform(texts)
+        else:
+            xw = word.transform(texts)
+            xc = char.transform(texts)
+        xr = sparse.csr_matrix(rules * self.params.rule_feature_weight)
+        return sparse.hstack([xw, xc, xr], format="csr")
+
+    def _new_clf(self, C: float) -> LogisticRegression:
+        return LogisticRegression(C=C, class_weight="balanced", solver="liblinear",
+                                  max_iter=2000, random_state=self.params.seed)
+
+    def fit(self, examples: Sequence[Example]) -> StereotypeModel:
+        """Fit on prepared examples (deterministic for the same data and params)."""
+        texts = [e.norm_text for e in examples]
+        rules = np.vstack([e.rule_vec for e in examples])
+        y = np.array([e.label for e in examples])
+        w = np.array([e.weight for e in examples])
+        # out-of-fold decision values for Platt calibration
+        oof = np.zeros(len(examples))
+        folds = StratifiedKFold(n_splits=self.params.calibration_folds, shuffle=True,
+                                random_state=self.params.seed)
+        for tr, te in folds.split(texts, y):
+            wv, cv = self._new_vectorizers()
+            xtr = self._matrix(wv, cv, [texts[i] for i in tr], rules[tr], fit=True)
+            clf = self._new_clf(self.params.C).fit(xtr, y[tr], sample_weight=w[tr])
+            oof[te] = clf.decision_function(self._matrix(wv, cv, [texts[i] for i in te], rules[te]))
+        platt = LogisticRegression(C=1e6, solver="lbfgs").fit(oof.reshape(-1, 1), y)
+        self.platt = (float(platt.coef_[0, 0]), float(platt.intercept_[0]))
+        self.best_threshold = _macro_f1_threshold(platt.predict_proba(oof.reshape(-1, 1))[:, 1], y)
+
+        self.word_vec, self.char_vec = self._new_vectorizers()
+        x = self._matrix(self.word_vec, self.char_vec, texts, rules, fit=True)
+        self.n_word = len(self.word_vec.vocabulary_)
+        self.n_char = len(self.char_vec.vocabulary_)
+        self.clf = self._new_clf(self.params.C).fit(x, y, sample_weight=w)
+
+        pos = [i for i, e in enumerate(examples) if e.label == 1 and e.category in CATEGORIES]
+        if len({examples[i].category for i in pos}) >= 2:
+            self.cat_clf = LogisticRegression(
+                C=self.params.category_C, solver="lbfgs", max_iter=2000,
+                random_state=self.params.seed,
+            ).fit(x[pos], [examples[i].category for i in pos], sample_weight=w[pos])
+        return self
+
+    # ---- inference -----------------------------------------------------------------------
+    def transform(self, texts: list[str], rules: np.ndarray) -> sparse.csr_matrix:
+        """Feature matrix for already-normalised texts."""
+        assert self.word_vec is not None and self.char_vec is not None
+        return self._matrix(self.word_vec, self.char_vec, texts, rules)
+
+    def score(self, x: sparse.csr_matrix) -> np.ndarray:
+        """Calibrated probability of "stereotype" for each row of ``x``."""
+        assert self.clf is not None
+        d = self.clf.decision_function(x)
+        a, b = self.platt
+        return np.asarray(1.0 / (1.0 + np.exp(-(a * d + b))))
+
+    def category_probs(self, x: sparse.csr_matrix) -> list[dict[str, float]]:
+        """P(category | stereotype) for each row (uniform when no category model)."""
+        if self.cat_clf is None:
+            return [{c: 1.0 / len(CATEGORIES) for c in CATEGORIES} for _ in range(x.shape[0])]
+        probs = self.cat_clf.predict_proba(x)
+        classes = list(self.cat_clf.classes_)
+        out = []
+        for row in probs:
+            out.append({c: float(row[classes.index(c)]) if c in classes else 0.0
+                        for c in CATEGORIES})
+        return out
+
+    def word_contributions(self, norm_text: str, x_row: sparse.csr_matrix) -> list[tuple[int, int, float]]:
+        """Per whitespace-token contributions (start, end, contribution) towards "stereotype"."""
+        assert self.clf is not None and self.word_vec is not None and self.char_vec is not None
+        coef = self.clf.coef_[0]
+        row = x_row.tocsr()
+        values = dict(zip(row.indices.tolist(), row.data.tolist(), strict=False))
+        tokens = [(m.start(), m.end()) for m in _SPACE_TOKEN.finditer(norm_text)]
+        scores = [0.0] * len(tokens)
+        if not tokens:
+            return []
+        starts = [t[0] for t in tokens]
+
+        def token_index(pos: int) -> int:
+            lo, hi = 0, len(starts) - 1
+            while lo < hi:
+                mid = (lo + hi + 1) // 2
+                if starts[mid] <= pos:
+                    lo = mid
+                else:
+                    hi = mid - 1
+            return lo
+
+        # word n-grams: count occurrences, share each feature's contribution between them
+        vocab = self.word_vec.vocabulary_
+        words = [(m.start(), m.group()) for m in _WORD_RE.finditer(norm_text)]
+        lo_n, hi_n = self.params.word_ngrams
+        occurrences: dict[int, list[int]] = {}
+        for n in range(lo_n, hi_n + 1):
+            for i in range(len(words) - n + 1):
+                gram = " ".join(w for _, w in words[i:i + n])
+                f = vocab.get(gram)
+                if f is not None and f in values:
+                    occurrences.setdefault(f, []).extend(
+                        token_index(words[j][0]) for j in range(i, i + n))
+        for f, toks in occurrences.items():
+            share = coef[f] * values[f] / len(toks)
+            for t in toks:
+                scores[t] += share
+        # character n-grams (char_wb pads each whitespace token with spaces)
+        cvocab = self.char_vec.vocabulary_
+        clo, chi = self.params.char_ngrams
+        char_occ: dict[int, list[int]] = {}
+        for t, (s, e) in enumerate(tokens):
+            padded = f" {norm_text[s:e]} "
+            for n in range(clo, chi + 1):
+                for i in range(len(padded) - n + 1):
+                    f = cvocab.get(padded[i:i + n])
+                    if f is not None:
+                        char_occ.setdefault(f, []).append(t)
+        offset = self.n_word
+        for f, toks in char_occ.items():
+            v = values.get(offset + f)
+            if v is None:
+                continue
+            share = coef[offset + f] * v / len(toks)
+            for t in toks:
+                scores[t] += share
+        return [(s, e, sc) for (s, e), sc in zip(tokens, scores, strict=True)]
+
+
+def _macro_f1_threshold(scores: np.ndarray, y: np.ndarray) -> float:
+    from sklearn.metrics import f1_score
+
+    best, best_t = -1.0, 0.5
+    for t in np.arange(0.2, 0.81, 0.02):
+        f = f1_score(y, (scores >= t).astype(int), average="macro")
+        if f > best + 1e-9:
+            best, best_t = f, float(t)
+    return best_t
+
+
+def top_spans(contribs: list[tuple[int, int, float]], text: str, max_spans: int = 3,
+              min_share: float = 0.35) -> list[tuple[int, int, float]]:
+    """Merge the most positive adjacent tokens into at most ``max_spans`` spans."""
+    positive = [c for c in contribs if c[2] > 0]
+    if not positive:
+        return []
+    best = max(c[2] for c in positive)
+    keep = sorted((c for c in positive if c[2] >= min_share * best), key=lambda c: -c[2])[:8]
+    keep.sort()
+    merged: list[list[float]] = []
+    for s, e, sc in keep:
+        if merged and text[int(merged[-1][1]):s].strip(" ,") == "" and s - merged[-1][1] <= 2:
+            merged[-1][1] = e
+            merged[-1][2] += sc
+        else:
+            merged.append([s, e, sc])
+    out = []
+    for s0, e0, sc in sorted(merged, key=lambda m: -m[2])[:max_spans]:
+        s, e = int(s0), int(e0)
+        while s < e and not text[s].isalnum():
+            s += 1
+        while e > s and not text[e - 1].isalnum():
+            e -= 1
+        if e > s:
+            out.append((s, e, float(sc)))
+    return sorted(out)
+
+
+def word_counter(text: str) -> Counter[str]:
+    """Word counts of a normalised text (used for diagnostics)."""
+    return Counter(m.group() for m in _WORD_RE.finditer(text))

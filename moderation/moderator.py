@@ -1,0 +1,129 @@
+"""The Moderator: normalise, detect the language, run rules and the model, apply the policy."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+
+from moderation.assessment import CATEGORIES, KINDS, LANGUAGES, Assessment, Span
+from moderation.config import DecisionPolicy, default_registry_dir, load_policy
+from moderation.model import StereotypeModel, rule_features, top_spans
+from moderation.normalise import NormalisedText, detect_language, normalise
+from moderation.rules import RuleHit, StereotypeRules
+
+_STATUS_REASON = {"asserted": "", "quoted": " (quoted)"}
+
+
+class Moderator:
+    """Assesses texts. Built by ``load_moderator``; safe to share between threads."""
+
+    def __init__(self, model: StereotypeModel | None = None, model_version: str | None = None,
+                 policy: DecisionPolicy | None = None,
+                 rules: StereotypeRules | None = None) -> None:
+        self.model = model
+        self.rules = rules or StereotypeRules()
+        self.policy = policy or load_policy()
+        self.model_version: str = model_version or self.rules.version
+
+    # ---- public API ----------------------------------------------------------------------
+    def assess(self, text: str, kind: str = "article", lang: str | None = None) -> Assessment:
+        """Assess one article or ad; see ``Assessment`` for the fields."""
+        return self.assess_many([text], kind=kind, lang=lang)[0]
+
+    def assess_many(self, texts: Sequence[str], kind: str = "article",
+                    lang: str | None = None) -> list[Assessment]:
+        """Assess several texts of the same kind at once (faster for batches)."""
+        if kind not in KINDS:
+            kind = "article"
+        prepared = [self._prepare(t, kind, lang) for t in texts]
+        if self.model is not None and prepared:
+            rules_matrix = np.vstack([p[3] for p in prepared])
+            x = self.model.transform([p[1].text for p in prepared], rules_matrix)
+            scores = self.model.score(x)
+            cats = self.model.category_probs(x)
+            return [self._from_model(p, kind, float(scores[i]), cats[i], x[i])
+                    for i, p in enumerate(prepared)]
+        return [self._from_rules(p, kind) for p in prepared]
+
+    # ---- internals -----------------------------------------------------------------------
+    def _prepare(self, text: str, kind: str, lang: str | None
+                 ) -> tuple[str, NormalisedText, list[RuleHit], np.ndarray, str]:
+        if not isinstance(text, str):
+            raise TypeError("text must be a string")
+        language = lang if lang in LANGUAGES else detect_language(text)
+        norm = normalise(text)
+        hits = self.rules.find(norm.text, language)
+        marker = bool(self.rules._debunk[language].search(norm.text))
+        vec = rule_features(hits, language, kind, marker)
+        return text, norm, hits, vec, language
+
+    def _rule_spans(self, norm: NormalisedText, hits: list[RuleHit]) -> list[Span]:
+        spans = []
+        for h in hits:
+            if h.status not in _STATUS_REASON:
+                continue
+            s, e = norm.to_original(h.start, h.end)
+            spans.append(Span(s, e, h.category, f"{h.reason}{_STATUS_REASON[h.status]} [{h.rule_id}]"))
+        return spans
+
+    def _from_rules(self, prepared: tuple[str, NormalisedText, list[RuleHit], np.ndarray, str],
+                    kind: str) -> Assessment:
+        text, norm, hits, _, language = prepared
+        p = self.policy
+        categories = {c: 0.0 for c in CATEGORIES}
+        for h in hits:
+            w = (p.rules_only_asserted_score if h.status == "asserted"
+                 else p.rules_only_quoted_score if h.status == "quoted" else 0.0)
+            categories[h.category] = max(categories[h.category], w)
+        score = max([p.rules_only_base_score, *categories.values()])
+        asserted = any(h.status == "asserted" for h in hits)
+        decision = p.decide(score, kind, asserted)
+        spans = self._rule_spans(norm, hits) if decision != "clear" else []
+        return Assessment(decision, score, categories, sorted(spans, key=lambda s: s.start),  # type: ignore[arg-type]
+                          language, self.model_version)
+
+    def _from_model(self, prepared: tuple[str, NormalisedText, list[RuleHit], np.ndarray, str],
+                    kind: str, score: float, cat_probs: dict[str, float], x_row: object
+                    ) -> Assessment:
+        text, norm, hits, _, language = prepared
+        assert self.model is not None
+        asserted = [h for h in hits if h.status == "asserted"]
+        mix = dict(cat_probs)
+        if asserted:
+            rule_cats = {h.category for h in asserted}
+            mix = {c: 0.5 * cat_probs[c] + (0.5 / len(rule_cats) if c in rule_cats else 0.0)
+                   for c in CATEGORIES}
+        categories = {c: score * mix[c] for c in CATEGORIES}
+        decision = self.policy.decide(score, kind, bool(asserted))
+        spans: list[Span] = []
+        if decision != "clear":
+            spans = self._rule_spans(norm, hits)
+            top_cat = max(categories, key=lambda c: categories[c])
+            contribs = self.model.word_contributions(norm.text, x_row)  # type: ignore[arg-type]
+            for s, e, _ in top_spans(contribs, norm.text):
+                if any(s < h.end and h.start < e for h in hits):
+                    continue
+                os_, oe = norm.to_original(s, e)
+                spans.append(Span(os_, oe, top_cat,
+                                  f"model: wording typical of {top_cat.replace('_', ' ')} "
+                                  f"stereotypes"))
+        return Assessment(decision, score, categories, sorted(spans, key=lambda s: s.start),  # type: ignore[arg-type]
+                          language, self.model_version)
+
+
+def load_moderator(registry_dir: str | Path | None = None) -> Moderator:
+    """The moderator for the PROMOTED model in the registry, or a rules-only one without it.
+
+    ``registry_dir`` defaults to ``MODERATION_REGISTRY_DIR``, else
+    ``<HUSHBAKHT_DATA_DIR or ./var>/moderation/registry``.
+    """
+    from moderation import registry
+
+    base = Path(registry_dir) if registry_dir is not None else default_registry_dir()
+    version = registry.promoted_version(base)
+    if version is None:
+        return Moderator()
+    model = registry.load_model(version, base)
+    return Moderator(model=model, model_version=version)

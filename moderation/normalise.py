@@ -1,0 +1,138 @@
+"""Text normalisation for Tajik (Cyrillic), Russian and English, keeping offsets to the original.
+
+The normalised text is what rules and the model see: NFC, lower case, unified quotes and dashes,
+Latin/Cyrillic look-alikes repaired inside mixed-script words, and the Tajik letters
+ғ ӣ қ ӯ ҳ ҷ folded onto the plain letters people type instead of them (г и к у х ч), so that
+"ҳамсар" and "хамсар" are the same word. Every step maps one code point to one code point, so
+in the common case offsets into the normalised text ARE offsets into the original; when NFC or
+case folding changes the length, an explicit offset map is kept.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+
+TAJIK_LETTERS = "ғӣқӯҳҷ"
+# Tajik letters and the plain Cyrillic letters commonly typed instead of them.
+_TAJIK_FOLD = {"ғ": "г", "ӣ": "и", "қ": "к", "ӯ": "у", "ҳ": "х", "ҷ": "ч"}
+# Close variants seen in the wild (Kazakh/Bashkir/Abkhaz letters on some keyboards).
+_TAJIK_VARIANTS = {"ҡ": "к", "ӈ": "н", "һ": "х", "ҫ": "с", "ҹ": "ч", "ӌ": "ч", "ҕ": "г"}
+
+_PUNCT = {
+    "«": '"', "»": '"', "„": '"', "“": '"', "”": '"', "‟": '"', "″": '"',
+    "‘": "'", "’": "'", "‚": "'", "‛": "'", "ʼ": "'", "`": "'", "´": "'",
+    "–": "-", "—": "-", "―": "-", "‒": "-", "‐": "-", "‑": "-", "−": "-",
+    "\u00a0": " ", "\u2009": " ", "\u202f": " ", "\u2007": " ", "…": ".", "ё": "е",
+}
+
+_TABLE = str.maketrans({**_TAJIK_FOLD, **_TAJIK_VARIANTS, **_PUNCT})
+
+# Latin letters that look like Cyrillic ones (lower case) and the reverse.
+_LAT_TO_CYR = str.maketrans({"a": "а", "e": "е", "o": "о", "p": "р", "c": "с", "x": "х",
+                             "y": "у", "k": "к", "m": "м", "t": "т", "b": "в", "h": "н"})
+_CYR_TO_LAT = str.maketrans({"а": "a", "е": "e", "о": "o", "р": "p", "с": "c", "х": "x",
+                             "у": "y", "к": "k", "і": "i", "ј": "j", "ѕ": "s"})
+_LATIN = re.compile(r"[a-z]")
+_CYRILLIC = re.compile(r"[\u0400-\u04ff]")
+_MIXED_WORD = re.compile(r"\w*(?:[a-z]\w*[\u0400-\u04ff]|[\u0400-\u04ff]\w*[a-z])\w*")
+
+
+@dataclass(frozen=True)
+class NormalisedText:
+    """Normalised text plus the way back to offsets in the original."""
+
+    text: str
+    original: str
+    offsets: tuple[int, ...] | None = None  # offsets[i] = original index of normalised char i
+
+    def to_original(self, start: int, end: int) -> tuple[int, int]:
+        """Map a [start, end) range in the normalised text to the original text."""
+        if self.offsets is None:
+            return start, end
+        n = len(self.offsets)
+        if n == 0:
+            return 0, 0
+        o_start = self.offsets[min(start, n - 1)] if start < n else len(self.original)
+        o_end = self.offsets[end - 1] + 1 if end >= 1 else 0
+        # extend to cover a whole original cluster (e.g. a base letter + combining marks)
+        while o_end < len(self.original) and unicodedata.combining(self.original[o_end]):
+            o_end += 1
+        return o_start, max(o_start, o_end)
+
+
+def _fix_lookalikes(text: str) -> str:
+    """Repair words that mix Latin and Cyrillic letters towards their majority script."""
+    if not (_LATIN.search(text) and _CYRILLIC.search(text)):
+        return text
+
+    def repair(m: re.Match[str]) -> str:
+        word = m.group(0)
+        cyr = len(_CYRILLIC.findall(word))
+        lat = len(_LATIN.findall(word))
+        return word.translate(_LAT_TO_CYR) if cyr >= lat else word.translate(_CYR_TO_LAT)
+
+    return _MIXED_WORD.sub(repair, text)
+
+
+def _char_steps(text: str) -> str:
+    return text.lower().translate(_TABLE)
+
+
+def normalise(text: str) -> NormalisedText:
+    """Normalise ``text`` for matching; see the module docstring for the steps."""
+    if unicodedata.is_normalized("NFC", text):
+        lowered = _char_steps(text)
+        if len(lowered) == len(text):
+            return NormalisedText(_fix_lookalikes(lowered), text, None)
+    # Slow path: length changes; normalise cluster by cluster and remember where each came from.
+    out: list[str] = []
+    offsets: list[int] = []
+    i = 0
+    n = len(text)
+    while i < n:
+        j = i + 1
+        while j < n and unicodedata.combining(text[j]):
+            j += 1
+        piece = _char_steps(unicodedata.normalize("NFC", text[i:j]))
+        out.append(piece)
+        offsets.extend([i] * len(piece))
+        i = j
+    norm = "".join(out)
+    return NormalisedText(_fix_lookalikes(norm), text, tuple(offsets))
+
+
+_RU_ONLY = re.compile(r"[щыьц]")
+_TG_ONLY = re.compile(f"[{TAJIK_LETTERS}]")
+_WORD = re.compile(r"[^\W\d_]+")
+_TG_WORDS = frozenset(
+    "ва дар бо аз ки аст нест барои хам хамчун мекунад мекунанд шавад мешавад бояд зан занон "
+    "шавхар мард мардон фарзанд кудак кудакон оила модар падар хона хонаи ин он як чи чаро "
+    "агар вале лекин то шумо мо онхо худ бисёр хеле карда кардан мебошад буд шуд нагз духтар писар "
+    "хаёт кор дошта доранд намекунад нест".split()
+)
+_RU_WORDS = frozenset(
+    "и в во не на что это с со по для как но он она они мы вы же бы все всё его ее её их у от "
+    "до из за к ко так только или если уже был была быть есть нет когда жена муж женщина "
+    "мужчина дети ребенок семья мама папа дом очень которые который чтобы".split()
+)
+
+
+def detect_language(text: str) -> str:
+    """Guess the language of ``text``: "tg", "ru" or "en" (English when in doubt)."""
+    low = unicodedata.normalize("NFC", text).lower()
+    cyr = len(_CYRILLIC.findall(low))
+    lat = len(_LATIN.findall(low))
+    if lat > cyr:
+        return "en"
+    if cyr == 0:
+        return "en"
+    tg_letters = len(_TG_ONLY.findall(low))
+    ru_letters = len(_RU_ONLY.findall(low))
+    words = _WORD.findall(low.translate(_TABLE))
+    tg_votes = sum(1 for w in words if w in _TG_WORDS)
+    ru_votes = sum(1 for w in words if w in _RU_WORDS)
+    tg_score = 3 * tg_letters + 2 * tg_votes
+    ru_score = 3 * ru_letters + 2 * ru_votes
+    return "tg" if tg_score > ru_score else "ru"
