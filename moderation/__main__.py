@@ -1,0 +1,5 @@
+"""``python -m moderation ...``."""
+
+from moderation.cli import main
+
+main()
