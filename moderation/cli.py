@@ -12,8 +12,12 @@ import click
 from moderation.config import default_registry_dir, public_data_dir
 
 _registry_option = click.option(
-    "--registry", "registry_dir", type=click.Path(file_okay=False, path_type=Path), default=None,
-    help="Registry folder (default: MODERATION_REGISTRY_DIR or <data dir>/moderation/registry).")
+    "--registry",
+    "registry_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Registry folder (default: MODERATION_REGISTRY_DIR or <data dir>/moderation/registry).",
+)
 
 
 def _registry(path: Path | None) -> Path:
@@ -66,15 +70,26 @@ def check(registry_dir: Path | None) -> None:
 
 @cli.command()
 @_registry_option
-@click.option("--corpus", "corpus_dir", type=click.Path(file_okay=False, path_type=Path),
-              default=None, help="Corpus folder with {tg,ru,en}.jsonl (default: the package's).")
-@click.option("--decisions", "decisions", multiple=True,
-              type=click.Path(dir_okay=False, exists=True, path_type=Path),
-              help="Moderator decisions (JSON lines); repeatable.")
-@click.option("--promote/--no-promote", default=False,
-              help="Promote the new version if the gate allows it.")
-def train(registry_dir: Path | None, corpus_dir: Path | None, decisions: tuple[Path, ...],
-          promote: bool) -> None:
+@click.option(
+    "--corpus",
+    "corpus_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Corpus folder with {tg,ru,en}.jsonl (default: the package's).",
+)
+@click.option(
+    "--decisions",
+    "decisions",
+    multiple=True,
+    type=click.Path(dir_okay=False, exists=True, path_type=Path),
+    help="Moderator decisions (JSON lines); repeatable.",
+)
+@click.option(
+    "--promote/--no-promote", default=False, help="Promote the new version if the gate allows it."
+)
+def train(
+    registry_dir: Path | None, corpus_dir: Path | None, decisions: tuple[Path, ...], promote: bool
+) -> None:
     """Train a model on the corpus train split (+ decisions) and register it."""
     from moderation import registry
     from moderation.training import train as do_train
@@ -82,8 +97,11 @@ def train(registry_dir: Path | None, corpus_dir: Path | None, decisions: tuple[P
     root = _registry(registry_dir)
     version = do_train(corpus_dir, root, decisions)
     meta = registry.metadata(version, root)
-    out: dict[str, Any] = {"version": version, "metrics": meta.get("metrics"),
-                           "training_seconds": meta.get("training_seconds")}
+    out: dict[str, Any] = {
+        "version": version,
+        "metrics": meta.get("metrics"),
+        "training_seconds": meta.get("training_seconds"),
+    }
     if promote:
         try:
             out["promoted"] = registry.promote(version, root, corpus_dir)
@@ -94,18 +112,37 @@ def train(registry_dir: Path | None, corpus_dir: Path | None, decisions: tuple[P
 
 @cli.command()
 @_registry_option
-@click.option("--version", "version", default=None,
-              help="Version to evaluate (default: the promoted one; rules only when none).")
-@click.option("--corpus", "corpus_dir", type=click.Path(file_okay=False, path_type=Path),
-              default=None)
+@click.option(
+    "--version",
+    "version",
+    default=None,
+    help="Version to evaluate (default: the promoted one; rules only when none).",
+)
+@click.option(
+    "--corpus", "corpus_dir", type=click.Path(file_okay=False, path_type=Path), default=None
+)
 @click.option("--rubia/--no-rubia", default=False, help="Also run the RuBia pair check.")
 @click.option("--crows/--no-crows", default=False, help="Also run CrowS-Pairs diagnostics.")
-@click.option("--edos/--no-edos", default=False,
-              help="Also train and score EDOS task A (slow: about a minute).")
-@click.option("--output", type=click.Path(dir_okay=False, path_type=Path), default=None,
-              help="Write the JSON report here as well.")
-def evaluate(registry_dir: Path | None, version: str | None, corpus_dir: Path | None,
-             rubia: bool, crows: bool, edos: bool, output: Path | None) -> None:
+@click.option(
+    "--edos/--no-edos",
+    default=False,
+    help="Also train and score EDOS task A (slow: about a minute).",
+)
+@click.option(
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Write the JSON report here as well.",
+)
+def evaluate(
+    registry_dir: Path | None,
+    version: str | None,
+    corpus_dir: Path | None,
+    rubia: bool,
+    crows: bool,
+    edos: bool,
+    output: Path | None,
+) -> None:
     """Evaluate a model on the corpus test split (and optionally public sets)."""
     from moderation import registry
     from moderation.corpus import load_corpus
@@ -118,19 +155,24 @@ def evaluate(registry_dir: Path | None, version: str | None, corpus_dir: Path | 
     from moderation.moderator import Moderator, load_moderator
 
     root = _registry(registry_dir)
-    moderator = (Moderator(registry.load_model(version, root), version) if version
-                 else load_moderator(root))
+    moderator = (
+        Moderator(registry.load_model(version, root), version) if version else load_moderator(root)
+    )
     test_rows = [r for r in load_corpus(corpus_dir) if r.split == "test"]
     report: dict[str, Any] = {"corpus_test": evaluate_rows(moderator, test_rows)}
     public = public_data_dir()
-    for wanted, name, fn in ((rubia, "rubia", evaluate_rubia), (crows, "crows_pairs",
-                                                                 evaluate_crows)):
+    for wanted, name, fn in (
+        (rubia, "rubia", evaluate_rubia),
+        (crows, "crows_pairs", evaluate_crows),
+    ):
         if wanted:
-            report[name] = (fn(moderator, public) if public.is_dir()
-                            else {"skipped": f"{public} is absent"})
+            report[name] = (
+                fn(moderator, public) if public.is_dir() else {"skipped": f"{public} is absent"}
+            )
     if edos:
-        report["edos_task_a"] = (evaluate_edos(public) if public.is_dir()
-                                 else {"skipped": f"{public} is absent"})
+        report["edos_task_a"] = (
+            evaluate_edos(public) if public.is_dir() else {"skipped": f"{public} is absent"}
+        )
     text = json.dumps(report, ensure_ascii=False, indent=2)
     if output:
         output.write_text(text, encoding="utf-8")
@@ -140,11 +182,11 @@ def evaluate(registry_dir: Path | None, version: str | None, corpus_dir: Path | 
 @cli.command()
 @_registry_option
 @click.argument("version")
-@click.option("--corpus", "corpus_dir", type=click.Path(file_okay=False, path_type=Path),
-              default=None)
+@click.option(
+    "--corpus", "corpus_dir", type=click.Path(file_okay=False, path_type=Path), default=None
+)
 @click.option("--force", is_flag=True, help="Skip the gate (recorded in the history).")
-def promote(registry_dir: Path | None, version: str, corpus_dir: Path | None,
-            force: bool) -> None:
+def promote(registry_dir: Path | None, version: str, corpus_dir: Path | None, force: bool) -> None:
     """Promote VERSION if it is not worse than the promoted model on the evaluation sets."""
     from moderation import registry
 
@@ -159,8 +201,7 @@ def promote(registry_dir: Path | None, version: str, corpus_dir: Path | None,
         _echo_json({"promoted": None, "current": previous, "error": str(exc)})
         sys.exit(1)
     state = registry.promotion_state(root)
-    _echo_json({"promoted": promoted, "previous": previous,
-                "generation": state.get("generation")})
+    _echo_json({"promoted": promoted, "previous": previous, "generation": state.get("generation")})
 
 
 @cli.command(name="list")
@@ -173,8 +214,15 @@ def list_versions(registry_dir: Path | None) -> None:
     promoted = registry.promoted_version(root)
     for v in registry.list_versions(root):
         meta = registry.metadata(v, root)
-        _echo_json({"version": v, "promoted": v == promoted, "created_at": meta.get("created_at"),
-                    "metrics": meta.get("metrics"), "n_train": meta.get("data", {}).get("n_train")})
+        _echo_json(
+            {
+                "version": v,
+                "promoted": v == promoted,
+                "created_at": meta.get("created_at"),
+                "metrics": meta.get("metrics"),
+                "n_train": meta.get("data", {}).get("n_train"),
+            }
+        )
 
 
 def main() -> None:

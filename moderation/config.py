@@ -9,6 +9,8 @@ from typing import Any
 
 import yaml
 
+from moderation.assessment import Decision
+
 PACKAGE_DIR = Path(__file__).resolve().parent
 REPO_ROOT = PACKAGE_DIR.parent
 CORPUS_DIR = PACKAGE_DIR / "data" / "corpus"
@@ -46,8 +48,7 @@ class DecisionPolicy:
     * otherwise clear.
     """
 
-    review_threshold: dict[str, float] = field(
-        default_factory=lambda: {"article": 0.5, "ad": 0.4})
+    review_threshold: dict[str, float] = field(default_factory=lambda: {"article": 0.5, "ad": 0.4})
     block_threshold: float = 0.85
     block_without_rule: float = 0.97
     rules_only_asserted_score: float = 0.9
@@ -58,7 +59,7 @@ class DecisionPolicy:
         """Review threshold for a content kind (articles when unknown)."""
         return self.review_threshold.get(kind, self.review_threshold.get("article", 0.5))
 
-    def decide(self, score: float, kind: str, asserted_rule: bool) -> str:
+    def decide(self, score: float, kind: str, asserted_rule: bool) -> Decision:
         """The decision for a score and whether an asserted rule hit exists."""
         if score >= self.block_without_rule or (score >= self.block_threshold and asserted_rule):
             return "block"
@@ -94,9 +95,12 @@ def load_policy(path: str | Path | None = None) -> DecisionPolicy:
         block_threshold=float(data.get("block_threshold", defaults.block_threshold)),
         block_without_rule=float(data.get("block_without_rule", defaults.block_without_rule)),
         rules_only_asserted_score=float(
-            data.get("rules_only_asserted_score", defaults.rules_only_asserted_score)),
+            data.get("rules_only_asserted_score", defaults.rules_only_asserted_score)
+        ),
         rules_only_quoted_score=float(
-            data.get("rules_only_quoted_score", defaults.rules_only_quoted_score)),
+            data.get("rules_only_quoted_score", defaults.rules_only_quoted_score)
+        ),
         rules_only_base_score=float(
-            data.get("rules_only_base_score", defaults.rules_only_base_score)),
+            data.get("rules_only_base_score", defaults.rules_only_base_score)
+        ),
     )

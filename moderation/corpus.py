@@ -52,10 +52,15 @@ def _row_to_text(obj: dict[str, object], source: str) -> LabelledText:
         raise CorpusError(f"unknown category {category!r}")
     kind = obj.get("kind") or "article"
     return LabelledText(
-        text=text, lang=str(lang), kind=str(kind), label=str(label),
+        text=text,
+        lang=str(lang),
+        kind=str(kind),
+        label=str(label),
         category=str(category) if category else None,
         hard_case=str(obj["hard_case"]) if obj.get("hard_case") else None,
-        split=str(obj.get("split") or "train"), source=source, id=str(obj.get("id") or ""),
+        split=str(obj.get("split") or "train"),
+        source=source,
+        id=str(obj.get("id") or ""),
     )
 
 
@@ -117,12 +122,16 @@ def sha256_rows(rows: Sequence[LabelledText]) -> str:
     """Hash of exactly the rows used (order-sensitive), for the registry metadata."""
     h = hashlib.sha256()
     for r in rows:
-        h.update(json.dumps([r.text, r.lang, r.kind, r.label, r.category, r.split],
-                            ensure_ascii=False).encode("utf-8"))
+        h.update(
+            json.dumps(
+                [r.text, r.lang, r.kind, r.label, r.category, r.split], ensure_ascii=False
+            ).encode("utf-8")
+        )
     return h.hexdigest()
 
 
 # ---- public data sets (read from ../shared; never copied into the repository) -----------
+
 
 def load_edos(public_dir: Path) -> list[tuple[str, int, str, str]]:
     """EDOS rows as (text, 1 if sexist, label_vector, split)."""
@@ -130,8 +139,14 @@ def load_edos(public_dir: Path) -> list[tuple[str, int, str, str]]:
     out = []
     with open(path, encoding="utf-8", newline="") as fh:
         for row in csv.DictReader(fh):
-            out.append((row["text"], 1 if row["label_sexist"] == "sexist" else 0,
-                        row["label_vector"], row["split"]))
+            out.append(
+                (
+                    row["text"],
+                    1 if row["label_sexist"] == "sexist" else 0,
+                    row["label_vector"],
+                    row["split"],
+                )
+            )
     return out
 
 

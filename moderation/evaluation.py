@@ -19,12 +19,19 @@ def _prf(tp: int, fp: int, fn: int) -> dict[str, float]:
     p = tp / (tp + fp) if tp + fp else 0.0
     r = tp / (tp + fn) if tp + fn else 0.0
     f = 2 * p * r / (p + r) if p + r else 0.0
-    return {"precision": round(p, 4), "recall": round(r, 4), "f1": round(f, 4),
-            "tp": tp, "fp": fp, "fn": fn}
+    return {
+        "precision": round(p, 4),
+        "recall": round(r, 4),
+        "f1": round(f, 4),
+        "tp": tp,
+        "fp": fp,
+        "fn": fn,
+    }
 
 
-def expected_calibration_error(scores: Sequence[float], labels: Sequence[int],
-                               bins: int = 10) -> float:
+def expected_calibration_error(
+    scores: Sequence[float], labels: Sequence[int], bins: int = 10
+) -> float:
     """ECE with equal-width bins."""
     s = np.asarray(scores, dtype=float)
     y = np.asarray(labels, dtype=float)
@@ -47,8 +54,9 @@ def _top_category(a: Assessment) -> str:
     return max(a.categories, key=lambda c: a.categories[c])
 
 
-def evaluate_rows(moderator: Moderator, rows: Sequence[LabelledText],
-                  examples: int = 4) -> dict[str, Any]:
+def evaluate_rows(
+    moderator: Moderator, rows: Sequence[LabelledText], examples: int = 4
+) -> dict[str, Any]:
     """Full report on labelled rows (normally the corpus test split).
 
     A row counts as flagged when the decision is review or block.
@@ -71,33 +79,41 @@ def evaluate_rows(moderator: Moderator, rows: Sequence[LabelledText],
         hard = [(r, a) for r, a in lr if not r.is_stereotype and r.hard_case]
         hard_fp = sum(1 for _, a in hard if _flagged(a))
         entry = _prf(tp, fp, fn)
-        entry.update({
-            "n": len(lr),
-            "hard_cases": len(hard),
-            "hard_fpr": round(hard_fp / len(hard), 4) if hard else 0.0,
-            "ece": expected_calibration_error([a.score for _, a in lr],
-                                              [int(r.is_stereotype) for r, _ in lr]),
-            "lang_detection_accuracy": round(
-                sum(1 for r, a in lr if a.lang == r.lang) / len(lr), 4),
-        })
+        entry.update(
+            {
+                "n": len(lr),
+                "hard_cases": len(hard),
+                "hard_fpr": round(hard_fp / len(hard), 4) if hard else 0.0,
+                "ece": expected_calibration_error(
+                    [a.score for _, a in lr], [int(r.is_stereotype) for r, _ in lr]
+                ),
+                "lang_detection_accuracy": round(
+                    sum(1 for r, a in lr if a.lang == r.lang) / len(lr), 4
+                ),
+            }
+        )
         by_lang[lang] = entry
     by_category: dict[str, Any] = {}
     for c in CATEGORIES:
         tp = sum(1 for r, a in results if r.category == c and _flagged(a) and _top_category(a) == c)
         fp = sum(1 for r, a in results if r.category != c and _flagged(a) and _top_category(a) == c)
-        fn = sum(1 for r, a in results if r.category == c and not (_flagged(a)
-                                                                   and _top_category(a) == c))
+        fn = sum(
+            1 for r, a in results if r.category == c and not (_flagged(a) and _top_category(a) == c)
+        )
         entry = _prf(tp, fp, fn)
         in_cat = [a for r, a in results if r.category == c]
-        entry["detected"] = round(sum(1 for a in in_cat if _flagged(a)) / len(in_cat), 4) \
-            if in_cat else 0.0
+        entry["detected"] = (
+            round(sum(1 for a in in_cat if _flagged(a)) / len(in_cat), 4) if in_cat else 0.0
+        )
         entry["n"] = len(in_cat)
         by_category[c] = entry
     hard_types: dict[str, Any] = {}
     for hc in sorted({r.hard_case for r, _ in results if r.hard_case}, key=str):
-        group = [a for r, a in results if r.hard_case == hc and not r.is_stereotype]
-        hard_types[str(hc)] = {"n": len(group),
-                               "fpr": round(sum(map(_flagged, group)) / len(group), 4)}
+        hc_results = [a for r, a in results if r.hard_case == hc and not r.is_stereotype]
+        hard_types[str(hc)] = {
+            "n": len(hc_results),
+            "fpr": round(sum(map(_flagged, hc_results)) / len(hc_results), 4),
+        }
     hard_all = [a for r, a in results if r.hard_case and not r.is_stereotype]
     all_tp = sum(1 for r, a in results if r.is_stereotype and _flagged(a))
     all_fp = sum(1 for r, a in results if not r.is_stereotype and _flagged(a))
@@ -110,22 +126,38 @@ def evaluate_rows(moderator: Moderator, rows: Sequence[LabelledText],
     }
     confusions: dict[str, list[dict[str, Any]]] = {"false_negatives": [], "false_positives": []}
     for r, a in sorted(results, key=lambda ra: -abs(ra[1].score - int(ra[0].is_stereotype))):
-        key = ("false_negatives" if r.is_stereotype and not _flagged(a)
-               else "false_positives" if not r.is_stereotype and _flagged(a) else None)
+        key = (
+            "false_negatives"
+            if r.is_stereotype and not _flagged(a)
+            else "false_positives"
+            if not r.is_stereotype and _flagged(a)
+            else None
+        )
         if key and sum(1 for x in confusions[key] if x["lang"] == r.lang) < examples:
-            confusions[key].append({"id": r.id, "lang": r.lang, "kind": r.kind,
-                                    "category": r.category, "hard_case": r.hard_case,
-                                    "score": round(a.score, 3), "decision": a.decision,
-                                    "text": r.text})
-    decisions = defaultdict(int)
+            confusions[key].append(
+                {
+                    "id": r.id,
+                    "lang": r.lang,
+                    "kind": r.kind,
+                    "category": r.category,
+                    "hard_case": r.hard_case,
+                    "score": round(a.score, 3),
+                    "decision": a.decision,
+                    "text": r.text,
+                }
+            )
+    decisions: defaultdict[str, int] = defaultdict(int)
     for _, a in results:
         decisions[a.decision] += 1
     return {
         "model_version": moderator.model_version,
         "n": len(results),
-        "overall": {**_prf(all_tp, all_fp, all_fn),
-                    "ece": expected_calibration_error([a.score for _, a in results],
-                                                      [int(r.is_stereotype) for r, _ in results])},
+        "overall": {
+            **_prf(all_tp, all_fp, all_fn),
+            "ece": expected_calibration_error(
+                [a.score for _, a in results], [int(r.is_stereotype) for r, _ in results]
+            ),
+        },
         "by_lang": by_lang,
         "by_category": by_category,
         "hard_cases": hard_types,
@@ -157,7 +189,8 @@ def evaluate_rubia(moderator: Moderator, public_dir: Path) -> dict[str, Any]:
         "pro_mean_score": round(float(np.mean([a.score for a in pro])), 4),
         "anti_mean_score": round(float(np.mean([a.score for a in anti])), 4),
         "pro_scored_higher": round(
-            sum(1 for p, a in zip(pro, anti, strict=True) if p.score > a.score) / len(pairs), 4),
+            sum(1 for p, a in zip(pro, anti, strict=True) if p.score > a.score) / len(pairs), 4
+        ),
     }
 
 
@@ -173,7 +206,8 @@ def evaluate_crows(moderator: Moderator, public_dir: Path) -> dict[str, Any]:
         "more_flagged": round(sum(map(_flagged, more)) / len(pairs), 4),
         "less_flagged": round(sum(map(_flagged, less)) / len(pairs), 4),
         "more_scored_higher": round(
-            sum(1 for m, s in zip(more, less, strict=True) if m.score > s.score) / len(pairs), 4),
+            sum(1 for m, s in zip(more, less, strict=True) if m.score > s.score) / len(pairs), 4
+        ),
     }
 
 
@@ -198,8 +232,12 @@ def evaluate_edos(public_dir: Path, limit: int | None = None) -> dict[str, Any]:
         test = test[: max(200, limit // 4)]
 
     def rows(items: list[tuple[str, int]], split: str) -> list[LabelledText]:
-        return [LabelledText(t, "en", "article", "stereotype" if y else "acceptable",
-                             None, None, split, "edos") for t, y in items]
+        return [
+            LabelledText(
+                t, "en", "article", "stereotype" if y else "acceptable", None, None, split, "edos"
+            )
+            for t, y in items
+        ]
 
     started = time.perf_counter()
     params = ModelParams(C=1.0, char_ngrams=(2, 5), max_features_char=300_000)
@@ -219,6 +257,9 @@ def evaluate_edos(public_dir: Path, limit: int | None = None) -> dict[str, Any]:
         "macro_f1": round(float(f1_score(y, pred_tuned, average="macro")), 4),
         "threshold": round(float(threshold), 4),
         "train_seconds": round(train_seconds, 1),
-        "reference": {"tfidf_lr_baseline": 0.777, "shared_task_median": 0.8322,
-                      "shared_task_best": 0.8746},
+        "reference": {
+            "tfidf_lr_baseline": 0.777,
+            "shared_task_median": 0.8322,
+            "shared_task_best": 0.8746,
+        },
     }

@@ -24,7 +24,7 @@ from moderation.assessment import CATEGORIES, LANGUAGES
 from moderation.rules import RuleHit
 
 SEED = 20240611
-_WORD_TOKEN = r"(?u)\b\w[\w']*\b"
+_WORD_TOKEN = r"(?u)\b\w[\w']*\b"  # noqa: S105 (a regex, not a secret)
 _WORD_RE = re.compile(_WORD_TOKEN)
 _SPACE_TOKEN = re.compile(r"\S+")
 
@@ -111,19 +111,35 @@ class StereotypeModel:
     def _new_vectorizers(self) -> tuple[TfidfVectorizer, TfidfVectorizer]:
         p = self.params
         word = TfidfVectorizer(
-            analyzer="word", token_pattern=_WORD_TOKEN, ngram_range=p.word_ngrams,
-            lowercase=False, preprocessor=_identity, sublinear_tf=True, min_df=1,
+            analyzer="word",
+            token_pattern=_WORD_TOKEN,
+            ngram_range=p.word_ngrams,
+            lowercase=False,
+            preprocessor=_identity,
+            sublinear_tf=True,
+            min_df=1,
             dtype=np.float64,
         )
         char = TfidfVectorizer(
-            analyzer="char_wb", ngram_range=p.char_ngrams, lowercase=False,
-            preprocessor=_identity, sublinear_tf=True, min_df=2,
-            max_features=p.max_features_char, dtype=np.float64,
+            analyzer="char_wb",
+            ngram_range=p.char_ngrams,
+            lowercase=False,
+            preprocessor=_identity,
+            sublinear_tf=True,
+            min_df=2,
+            max_features=p.max_features_char,
+            dtype=np.float64,
         )
         return word, char
 
-    def _matrix(self, word: TfidfVectorizer, char: TfidfVectorizer, texts: list[str],
-                rules: np.ndarray, fit: bool = False) -> sparse.csr_matrix:
+    def _matrix(
+        self,
+        word: TfidfVectorizer,
+        char: TfidfVectorizer,
+        texts: list[str],
+        rules: np.ndarray,
+        fit: bool = False,
+    ) -> sparse.csr_matrix:
         if fit:
             xw = word.fit_transform(texts)
             xc = char.fit_transform(texts)
@@ -134,8 +150,13 @@ class StereotypeModel:
         return sparse.hstack([xw, xc, xr], format="csr")
 
     def _new_clf(self, C: float) -> LogisticRegression:
-        return LogisticRegression(C=C, class_weight="balanced", solver="liblinear",
-                                  max_iter=2000, random_state=self.params.seed)
+        return LogisticRegression(
+            C=C,
+            class_weight="balanced",
+            solver="liblinear",
+            max_iter=2000,
+            random_state=self.params.seed,
+        )
 
     def fit(self, examples: Sequence[Example]) -> StereotypeModel:
         """Fit on prepared examples (deterministic for the same data and params)."""
@@ -145,8 +166,9 @@ class StereotypeModel:
         w = np.array([e.weight for e in examples])
         # out-of-fold decision values for Platt calibration
         oof = np.zeros(len(examples))
-        folds = StratifiedKFold(n_splits=self.params.calibration_folds, shuffle=True,
-                                random_state=self.params.seed)
+        folds = StratifiedKFold(
+            n_splits=self.params.calibration_folds, shuffle=True, random_state=self.params.seed
+        )
         for tr, te in folds.split(texts, y):
             wv, cv = self._new_vectorizers()
             xtr = self._matrix(wv, cv, [texts[i] for i in tr], rules[tr], fit=True)
@@ -165,7 +187,9 @@ class StereotypeModel:
         pos = [i for i, e in enumerate(examples) if e.label == 1 and e.category in CATEGORIES]
         if len({examples[i].category for i in pos}) >= 2:
             self.cat_clf = LogisticRegression(
-                C=self.params.category_C, solver="lbfgs", max_iter=2000,
+                C=self.params.category_C,
+                solver="lbfgs",
+                max_iter=2000,
                 random_state=self.params.seed,
             ).fit(x[pos], [examples[i].category for i in pos], sample_weight=w[pos])
         return self
@@ -191,11 +215,14 @@ class StereotypeModel:
         classes = list(self.cat_clf.classes_)
         out = []
         for row in probs:
-            out.append({c: float(row[classes.index(c)]) if c in classes else 0.0
-                        for c in CATEGORIES})
+            out.append(
+                {c: float(row[classes.index(c)]) if c in classes else 0.0 for c in CATEGORIES}
+            )
         return out
 
-    def word_contributions(self, norm_text: str, x_row: sparse.csr_matrix) -> list[tuple[int, int, float]]:
+    def word_contributions(
+        self, norm_text: str, x_row: sparse.csr_matrix
+    ) -> list[tuple[int, int, float]]:
         """Per whitespace-token contributions (start, end, contribution) towards "stereotype"."""
         assert self.clf is not None and self.word_vec is not None and self.char_vec is not None
         coef = self.clf.coef_[0]
@@ -224,11 +251,12 @@ class StereotypeModel:
         occurrences: dict[int, list[int]] = {}
         for n in range(lo_n, hi_n + 1):
             for i in range(len(words) - n + 1):
-                gram = " ".join(w for _, w in words[i:i + n])
+                gram = " ".join(w for _, w in words[i : i + n])
                 f = vocab.get(gram)
                 if f is not None and f in values:
                     occurrences.setdefault(f, []).extend(
-                        token_index(words[j][0]) for j in range(i, i + n))
+                        token_index(words[j][0]) for j in range(i, i + n)
+                    )
         for f, toks in occurrences.items():
             share = coef[f] * values[f] / len(toks)
             for t in toks:
@@ -241,7 +269,7 @@ class StereotypeModel:
             padded = f" {norm_text[s:e]} "
             for n in range(clo, chi + 1):
                 for i in range(len(padded) - n + 1):
-                    f = cvocab.get(padded[i:i + n])
+                    f = cvocab.get(padded[i : i + n])
                     if f is not None:
                         char_occ.setdefault(f, []).append(t)
         offset = self.n_word
@@ -266,8 +294,9 @@ def _macro_f1_threshold(scores: np.ndarray, y: np.ndarray) -> float:
     return best_t
 
 
-def top_spans(contribs: list[tuple[int, int, float]], text: str, max_spans: int = 3,
-              min_share: float = 0.35) -> list[tuple[int, int, float]]:
+def top_spans(
+    contribs: list[tuple[int, int, float]], text: str, max_spans: int = 3, min_share: float = 0.35
+) -> list[tuple[int, int, float]]:
     """Merge the most positive adjacent tokens into at most ``max_spans`` spans."""
     positive = [c for c in contribs if c[2] > 0]
     if not positive:
@@ -277,7 +306,7 @@ def top_spans(contribs: list[tuple[int, int, float]], text: str, max_spans: int 
     keep.sort()
     merged: list[list[float]] = []
     for s, e, sc in keep:
-        if merged and text[int(merged[-1][1]):s].strip(" ,") == "" and s - merged[-1][1] <= 2:
+        if merged and text[int(merged[-1][1]) : s].strip(" ,") == "" and s - merged[-1][1] <= 2:
             merged[-1][1] = e
             merged[-1][2] += sc
         else:

@@ -19,9 +19,13 @@ _STATUS_REASON = {"asserted": "", "quoted": " (quoted)"}
 class Moderator:
     """Assesses texts. Built by ``load_moderator``; safe to share between threads."""
 
-    def __init__(self, model: StereotypeModel | None = None, model_version: str | None = None,
-                 policy: DecisionPolicy | None = None,
-                 rules: StereotypeRules | None = None) -> None:
+    def __init__(
+        self,
+        model: StereotypeModel | None = None,
+        model_version: str | None = None,
+        policy: DecisionPolicy | None = None,
+        rules: StereotypeRules | None = None,
+    ) -> None:
         self.model = model
         self.rules = rules or StereotypeRules()
         self.policy = policy or load_policy()
@@ -32,8 +36,9 @@ class Moderator:
         """Assess one article or ad; see ``Assessment`` for the fields."""
         return self.assess_many([text], kind=kind, lang=lang)[0]
 
-    def assess_many(self, texts: Sequence[str], kind: str = "article",
-                    lang: str | None = None) -> list[Assessment]:
+    def assess_many(
+        self, texts: Sequence[str], kind: str = "article", lang: str | None = None
+    ) -> list[Assessment]:
         """Assess several texts of the same kind at once (faster for batches)."""
         if kind not in KINDS:
             kind = "article"
@@ -43,19 +48,22 @@ class Moderator:
             x = self.model.transform([p[1].text for p in prepared], rules_matrix)
             scores = self.model.score(x)
             cats = self.model.category_probs(x)
-            return [self._from_model(p, kind, float(scores[i]), cats[i], x[i])
-                    for i, p in enumerate(prepared)]
+            return [
+                self._from_model(p, kind, float(scores[i]), cats[i], x[i])
+                for i, p in enumerate(prepared)
+            ]
         return [self._from_rules(p, kind) for p in prepared]
 
     # ---- internals -----------------------------------------------------------------------
-    def _prepare(self, text: str, kind: str, lang: str | None
-                 ) -> tuple[str, NormalisedText, list[RuleHit], np.ndarray, str]:
+    def _prepare(
+        self, text: str, kind: str, lang: str | None
+    ) -> tuple[str, NormalisedText, list[RuleHit], np.ndarray, str]:
         if not isinstance(text, str):
             raise TypeError("text must be a string")
         language = lang if lang in LANGUAGES else detect_language(text)
         norm = normalise(text)
         hits = self.rules.find(norm.text, language)
-        marker = bool(self.rules._debunk[language].search(norm.text))
+        marker = self.rules.has_debunking_marker(norm.text, language)
         vec = rule_features(hits, language, kind, marker)
         return text, norm, hits, vec, language
 
@@ -65,52 +73,83 @@ class Moderator:
             if h.status not in _STATUS_REASON:
                 continue
             s, e = norm.to_original(h.start, h.end)
-            spans.append(Span(s, e, h.category, f"{h.reason}{_STATUS_REASON[h.status]} [{h.rule_id}]"))
+            reason = f"{h.reason}{_STATUS_REASON[h.status]} [{h.rule_id}]"
+            spans.append(Span(s, e, h.category, reason))
         return spans
 
-    def _from_rules(self, prepared: tuple[str, NormalisedText, list[RuleHit], np.ndarray, str],
-                    kind: str) -> Assessment:
-        text, norm, hits, _, language = prepared
+    def _from_rules(
+        self, prepared: tuple[str, NormalisedText, list[RuleHit], np.ndarray, str], kind: str
+    ) -> Assessment:
+        _, norm, hits, _, language = prepared
         p = self.policy
-        categories = {c: 0.0 for c in CATEGORIES}
+        categories = dict.fromkeys(CATEGORIES, 0.0)
         for h in hits:
-            w = (p.rules_only_asserted_score if h.status == "asserted"
-                 else p.rules_only_quoted_score if h.status == "quoted" else 0.0)
+            w = (
+                p.rules_only_asserted_score
+                if h.status == "asserted"
+                else p.rules_only_quoted_score
+                if h.status == "quoted"
+                else 0.0
+            )
             categories[h.category] = max(categories[h.category], w)
         score = max([p.rules_only_base_score, *categories.values()])
         asserted = any(h.status == "asserted" for h in hits)
         decision = p.decide(score, kind, asserted)
         spans = self._rule_spans(norm, hits) if decision != "clear" else []
-        return Assessment(decision, score, categories, sorted(spans, key=lambda s: s.start),  # type: ignore[arg-type]
-                          language, self.model_version)
+        return Assessment(
+            decision,
+            score,
+            categories,
+            sorted(spans, key=lambda s: s.start),
+            language,
+            self.model_version,
+        )
 
-    def _from_model(self, prepared: tuple[str, NormalisedText, list[RuleHit], np.ndarray, str],
-                    kind: str, score: float, cat_probs: dict[str, float], x_row: object
-                    ) -> Assessment:
-        text, norm, hits, _, language = prepared
+    def _from_model(
+        self,
+        prepared: tuple[str, NormalisedText, list[RuleHit], np.ndarray, str],
+        kind: str,
+        score: float,
+        cat_probs: dict[str, float],
+        x_row: object,
+    ) -> Assessment:
+        _, norm, hits, _, language = prepared
         assert self.model is not None
         asserted = [h for h in hits if h.status == "asserted"]
         mix = dict(cat_probs)
         if asserted:
             rule_cats = {h.category for h in asserted}
-            mix = {c: 0.5 * cat_probs[c] + (0.5 / len(rule_cats) if c in rule_cats else 0.0)
-                   for c in CATEGORIES}
+            mix = {
+                c: 0.5 * cat_probs[c] + (0.5 / len(rule_cats) if c in rule_cats else 0.0)
+                for c in CATEGORIES
+            }
         categories = {c: score * mix[c] for c in CATEGORIES}
         decision = self.policy.decide(score, kind, bool(asserted))
         spans: list[Span] = []
         if decision != "clear":
             spans = self._rule_spans(norm, hits)
             top_cat = max(categories, key=lambda c: categories[c])
-            contribs = self.model.word_contributions(norm.text, x_row)  # type: ignore[arg-type]
+            contribs = self.model.word_contributions(norm.text, x_row)
             for s, e, _ in top_spans(contribs, norm.text):
                 if any(s < h.end and h.start < e for h in hits):
                     continue
                 os_, oe = norm.to_original(s, e)
-                spans.append(Span(os_, oe, top_cat,
-                                  f"model: wording typical of {top_cat.replace('_', ' ')} "
-                                  f"stereotypes"))
-        return Assessment(decision, score, categories, sorted(spans, key=lambda s: s.start),  # type: ignore[arg-type]
-                          language, self.model_version)
+                spans.append(
+                    Span(
+                        os_,
+                        oe,
+                        top_cat,
+                        f"model: wording typical of {top_cat.replace('_', ' ')} stereotypes",
+                    )
+                )
+        return Assessment(
+            decision,
+            score,
+            categories,
+            sorted(spans, key=lambda s: s.start),
+            language,
+            self.model_version,
+        )
 
 
 def load_moderator(registry_dir: str | Path | None = None) -> Moderator:

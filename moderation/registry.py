@@ -78,8 +78,7 @@ def version_dir(version: str, registry_dir: str | Path) -> Path:
     return path
 
 
-def save_model(model: StereotypeModel, metadata: dict[str, Any],
-               registry_dir: str | Path) -> str:
+def save_model(model: StereotypeModel, metadata: dict[str, Any], registry_dir: str | Path) -> str:
     """Store ``model`` with ``metadata``; returns the new version ("NNNN-<sha prefix>").
 
     The same model bytes always get the same hash suffix, so determinism is visible in the
@@ -100,10 +99,17 @@ def save_model(model: StereotypeModel, metadata: dict[str, Any],
     vdir = version_dir(version, root)
     vdir.mkdir(parents=True, exist_ok=False)
     _atomic_write(vdir / MODEL_FILE, data)
-    meta = {**metadata, "version": version, "sha256": sha, "size_bytes": len(data),
-            "created_at": metadata.get("created_at") or _now()}
-    _atomic_write(vdir / META_FILE, json.dumps(meta, indent=2, sort_keys=True,
-                                               ensure_ascii=False).encode("utf-8"))
+    meta = {
+        **metadata,
+        "version": version,
+        "sha256": sha,
+        "size_bytes": len(data),
+        "created_at": metadata.get("created_at") or _now(),
+    }
+    _atomic_write(
+        vdir / META_FILE,
+        json.dumps(meta, indent=2, sort_keys=True, ensure_ascii=False).encode("utf-8"),
+    )
     return version
 
 
@@ -193,8 +199,12 @@ def gate(candidate: dict[str, float], current: dict[str, float]) -> list[str]:
     return reasons
 
 
-def promote(version: str, registry_dir: str | Path | None = None,
-            corpus_dir: str | Path | None = None, force: bool = False) -> str:
+def promote(
+    version: str,
+    registry_dir: str | Path | None = None,
+    corpus_dir: str | Path | None = None,
+    force: bool = False,
+) -> str:
     """Promote ``version`` if the gate allows it; returns the newly promoted version.
 
     The gate evaluates the candidate and the currently promoted model on the SAME evaluation
@@ -217,10 +227,23 @@ def promote(version: str, registry_dir: str | Path | None = None,
         if reasons:
             raise PromotionRefused(reasons)
     history = list(state.get("history", []))
-    history.append({"version": version, "promoted_at": _now(), "previous": current,
-                    "forced": force, "metrics": cand_metrics, "previous_metrics": cur_metrics})
-    new_state = {"version": version, "promoted_at": _now(),
-                 "generation": int(state.get("generation", 0)) + 1, "history": history}
-    _atomic_write(root / PROMOTED_FILE,
-                  json.dumps(new_state, indent=2, sort_keys=True).encode("utf-8"))
+    history.append(
+        {
+            "version": version,
+            "promoted_at": _now(),
+            "previous": current,
+            "forced": force,
+            "metrics": cand_metrics,
+            "previous_metrics": cur_metrics,
+        }
+    )
+    new_state = {
+        "version": version,
+        "promoted_at": _now(),
+        "generation": int(state.get("generation", 0)) + 1,
+        "history": history,
+    }
+    _atomic_write(
+        root / PROMOTED_FILE, json.dumps(new_state, indent=2, sort_keys=True).encode("utf-8")
+    )
     return version

@@ -27,8 +27,9 @@ from moderation.rules import StereotypeRules
 __all__ = ["prepare_examples", "read_decisions", "train", "train_model"]
 
 
-def prepare_examples(rows: Sequence[LabelledText], rules: StereotypeRules | None = None,
-                     weight: float = 1.0) -> list[Example]:
+def prepare_examples(
+    rows: Sequence[LabelledText], rules: StereotypeRules | None = None, weight: float = 1.0
+) -> list[Example]:
     """Normalise, run the rules and build model inputs for labelled rows."""
     from moderation.normalise import normalise
 
@@ -37,14 +38,20 @@ def prepare_examples(rows: Sequence[LabelledText], rules: StereotypeRules | None
     for r in rows:
         norm = normalise(r.text)
         hits = rules.find(norm.text, r.lang)
-        marker = bool(rules._debunk[r.lang].search(norm.text))
-        out.append(Example(norm.text, rule_features(hits, r.lang, r.kind, marker),
-                           1 if r.is_stereotype else 0, r.category, weight))
+        marker = rules.has_debunking_marker(norm.text, r.lang)
+        out.append(
+            Example(
+                norm.text,
+                rule_features(hits, r.lang, r.kind, marker),
+                1 if r.is_stereotype else 0,
+                r.category,
+                weight,
+            )
+        )
     return out
 
 
-def train_model(rows: Sequence[LabelledText], params: ModelParams | None = None
-                ) -> StereotypeModel:
+def train_model(rows: Sequence[LabelledText], params: ModelParams | None = None) -> StereotypeModel:
     """Fit a model on ``rows`` (which must not contain test-split rows)."""
     if any(r.split == "test" for r in rows):
         raise ValueError("test-split rows must never be trained on")
@@ -54,9 +61,12 @@ def train_model(rows: Sequence[LabelledText], params: ModelParams | None = None
     return StereotypeModel(params or ModelParams()).fit(prepare_examples(rows))
 
 
-def train(corpus_dir: str | Path | None = None, registry_dir: str | Path | None = None,
-          decisions: Sequence[str | Path] = (), params: ModelParams | None = None
-          ) -> str:
+def train(
+    corpus_dir: str | Path | None = None,
+    registry_dir: str | Path | None = None,
+    decisions: Sequence[str | Path] = (),
+    params: ModelParams | None = None,
+) -> str:
     """Train on the corpus train split plus moderator decisions and register the result.
 
     Returns the new version (not promoted: call ``registry.promote``).
