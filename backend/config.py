@@ -40,6 +40,36 @@ class Settings(BaseModel):
     cache_max_age: int = Field(60, ge=0, le=86400, alias="CACHE_MAX_AGE")
     public_base_url: str = Field("http://127.0.0.1:8000", alias="PUBLIC_BASE_URL")
 
+    # Staff accounts and the hotline console (docs/staff_accounts.md).
+    staff_session_idle_minutes: int = Field(30, ge=1, le=1440, alias="STAFF_SESSION_IDLE_MINUTES")
+    staff_session_max_hours: int = Field(12, ge=1, le=72, alias="STAFF_SESSION_MAX_HOURS")
+    staff_lockout_threshold: int = Field(5, ge=1, le=100, alias="STAFF_LOCKOUT_THRESHOLD")
+    staff_lockout_minutes: int = Field(15, ge=1, le=1440, alias="STAFF_LOCKOUT_MINUTES")
+    staff_login_rate_limit: str = Field("20 per minute", alias="STAFF_LOGIN_RATE_LIMIT")
+    staff_token_days: int = Field(30, ge=1, le=365, alias="STAFF_TOKEN_DAYS")
+    staff_default_time_zone: str = Field("Asia/Dushanbe", alias="STAFF_DEFAULT_TIME_ZONE")
+    retention_days_after_close: int = Field(90, ge=1, le=3650, alias="RETENTION_DAYS_AFTER_CLOSE")
+
+    @field_validator("staff_default_time_zone")
+    @classmethod
+    def _known_time_zone(cls, value: str) -> str:
+        from zoneinfo import available_timezones
+
+        if value not in available_timezones():
+            raise ValueError("must be an IANA time zone such as Asia/Dushanbe")
+        return value
+
+    @field_validator("staff_login_rate_limit")
+    @classmethod
+    def _rate_limit_syntax(cls, value: str) -> str:
+        from limits import parse_many
+
+        try:
+            parse_many(value)
+        except ValueError:
+            raise ValueError("must be a rate such as '20 per minute'") from None
+        return value
+
     @field_validator("database_url")
     @classmethod
     def _database_url_scheme(cls, value: str) -> str:
