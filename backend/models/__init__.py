@@ -1,5 +1,18 @@
 """All ORM models, imported here so Alembic and the app see one complete metadata."""
 
 from backend.models.content import Article, ArticleTag, ContentClock
+from backend.models.editorial import (
+    Ad,
+    EditorialEvent,
+    EditorialRecord,
+    EditorNotice,
+    KillSwitch,
+    ModerationResult,
+    ModerationScanState,
+    ModeratorDecision,
+    Revision,
+)
 
-__all__ = ["Article", "ArticleTag", "ContentClock"]
+__all__ = ["Ad", "Article", "ArticleTag", "ContentClock", "EditorNotice", "EditorialEvent",
+           "EditorialRecord", "KillSwitch", "ModerationResult", "ModerationScanState",
+           "ModeratorDecision", "Revision"]
