@@ -84,6 +84,8 @@ _CYR_TO_LAT = str.maketrans(
         "ѕ": "s",
     }
 )
+_LAT_LOOKALIKES = frozenset("aeopcxykmtbh")
+_CYR_LOOKALIKES = frozenset("аеорсхукіјѕ")
 _LATIN = re.compile(r"[a-z]")
 _CYRILLIC = re.compile(r"[\u0400-\u04ff]")
 _MIXED_WORD = re.compile(r"\w*(?:[a-z]\w*[\u0400-\u04ff]|[\u0400-\u04ff]\w*[a-z])\w*")
@@ -119,9 +121,14 @@ def _fix_lookalikes(text: str) -> str:
 
     def repair(m: re.Match[str]) -> str:
         word = m.group(0)
-        cyr = len(_CYRILLIC.findall(word))
-        lat = len(_LATIN.findall(word))
-        return word.translate(_LAT_TO_CYR) if cyr >= lat else word.translate(_CYR_TO_LAT)
+        # letters without a look-alike in the other script decide; then the plain majority
+        cyr_strong = sum(1 for ch in word if _CYRILLIC.match(ch) and ch not in _CYR_LOOKALIKES)
+        lat_strong = sum(1 for ch in word if _LATIN.match(ch) and ch not in _LAT_LOOKALIKES)
+        if cyr_strong != lat_strong:
+            to_cyrillic = cyr_strong > lat_strong
+        else:
+            to_cyrillic = len(_CYRILLIC.findall(word)) >= len(_LATIN.findall(word))
+        return word.translate(_LAT_TO_CYR) if to_cyrillic else word.translate(_CYR_TO_LAT)
 
     return _MIXED_WORD.sub(repair, text)
 

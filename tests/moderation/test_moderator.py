@@ -1,0 +1,124 @@
+"""The issue's examples, spans on the original text, and the Assessment contract."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from moderation import CATEGORIES, Assessment, Moderator
+
+GOOD_WIFE = {
+    "en": "A good wife obeys her husband.",
+    "ru": "Хорошая жена слушается мужа.",
+    "tg": "Зани хуб ба шавҳараш итоат мекунад.",
+}
+COOKING = "Some still say cooking is women's work; in our family everyone cooks."
+SCREENING = (
+    "Breast screening saves lives. Women over 40 can have a free mammogram at the district "
+    "health centre; ask your doctor when your next check is due."
+)
+SCREENING_RU = (
+    "Женщинам старше 40 лет стоит раз в два года проходить маммографию. Обследование "
+    "бесплатное в районной поликлинике."
+)
+SCREENING_TG = (
+    "Маммография барои ташхиси барвақти саратони сина муҳим аст. Ба занони аз 40-сола боло "
+    "тавсия дода мешавад, ки ба духтур муроҷиат кунанд."
+)
+
+
+@pytest.fixture(params=["model", "rules"])
+def any_moderator(request: pytest.FixtureRequest, moderator: Moderator,
+                  rules_moderator: Moderator) -> Moderator:
+    return moderator if request.param == "model" else rules_moderator
+
+
+@pytest.mark.parametrize("lang", ["en", "ru", "tg"])
+def test_a_good_wife_obeys_her_husband_is_flagged_in_every_language(
+    any_moderator: Moderator, lang: str
+) -> None:
+    result = any_moderator.assess(GOOD_WIFE[lang])
+    assert result.decision in ("review", "block")
+    assert result.lang == lang
+    assert max(result.categories, key=lambda c: result.categories[c]) == "harmful_norms"
+
+
+@pytest.mark.parametrize("kind", ["article", "ad"])
+def test_counter_speech_about_cooking_is_clear(any_moderator: Moderator, kind: str) -> None:
+    assert any_moderator.assess(COOKING, kind=kind).decision == "clear"
+
+
+@pytest.mark.parametrize("text", [SCREENING, SCREENING_RU, SCREENING_TG])
+def test_breast_screening_reminder_is_clear(any_moderator: Moderator, text: str) -> None:
+    assert any_moderator.assess(text).decision == "clear"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "It is a myth that a good wife must obey her husband. Marriage is a partnership.",
+        "Миф, что хорошая жена должна слушаться мужа. Брак — это партнёрство.",
+        "Ин афсона аст, ки гӯё зани хуб бояд ба шавҳараш итоат кунад; издивоҷ шарикӣ аст.",
+    ],
+)
+def test_debunking_is_clear(moderator: Moderator, text: str) -> None:
+    assert moderator.assess(text).decision == "clear"
+
+
+@pytest.mark.parametrize("lang", ["en", "ru", "tg"])
+def test_spans_point_at_the_stereotype_words_in_the_original_text(
+    moderator: Moderator, lang: str
+) -> None:
+    # leading spaces, a decomposed letter and odd quotes must not shift the offsets
+    prefix = "  Cafe\u0301 «news»: "
+    text = prefix + GOOD_WIFE[lang]
+    result = moderator.assess(text, lang=lang)
+    rule_spans = [s for s in result.spans if "[" in s.reason]
+    assert rule_spans
+    covered = text[rule_spans[0].start : rule_spans[0].end].lower()
+    expected_word = {"en": "good wife", "ru": "хорошая жена", "tg": "зани хуб"}[lang]
+    assert covered.startswith(expected_word)
+    assert rule_spans[0].category == "harmful_norms"
+    assert all(0 <= s.start < s.end <= len(text) for s in result.spans)
+
+
+def test_spans_survive_tajik_substitute_letters(moderator: Moderator) -> None:
+    text = "Зани хуб ба шавхараш итоат мекунад."
+    result = moderator.assess(text)
+    assert result.lang == "tg"
+    assert any(text[s.start : s.end].startswith("Зани хуб") for s in result.spans)
+
+
+def test_assessment_has_the_public_shape(moderator: Moderator) -> None:
+    result = moderator.assess("Toys for real boys! Leave the dolls to your sister.", kind="ad")
+    assert isinstance(result, Assessment)
+    data = result.to_dict()
+    assert set(data) == {"decision", "score", "categories", "spans", "lang", "model_version"}
+    assert set(data["categories"]) == set(CATEGORIES)
+    assert 0.0 <= data["score"] <= 1.0
+    assert all(0.0 <= v <= 1.0 for v in data["categories"].values())
+    assert data["model_version"] == moderator.model_version
+    json.dumps(data)  # plain JSON
+    for span in data["spans"]:
+        assert set(span) == {"start", "end", "category", "reason"}
+    with pytest.raises(AttributeError):
+        result.decision = "clear"  # type: ignore[misc]
+
+
+def test_rules_only_moderator_reports_a_rules_version(rules_moderator: Moderator) -> None:
+    assert rules_moderator.model_version.startswith("rules-")
+    result = rules_moderator.assess("Мальчики не плачут. Будь мужчиной!")
+    assert result.decision != "clear"
+    assert result.spans
+
+
+def test_explicit_language_is_respected(moderator: Moderator) -> None:
+    assert moderator.assess("Plov", lang="tg").lang == "tg"
+    assert moderator.assess("Plov", lang="xx").lang == "en"
+
+
+def test_empty_and_long_texts_are_handled(moderator: Moderator) -> None:
+    assert moderator.assess("").decision == "clear"
+    long_text = ("Rinse the rice three times and let the carrots soften in the oil. " * 80).strip()
+    assert moderator.assess(long_text).decision == "clear"

@@ -1,0 +1,57 @@
+"""Normalisation keeps offsets to the original and makes spelling variants match."""
+
+from __future__ import annotations
+
+import pytest
+
+from moderation.normalise import detect_language, normalise
+
+
+def test_tajik_letters_and_their_substitutes_normalise_to_the_same_text() -> None:
+    assert normalise("Зани хуб ба шавҳараш итоат мекунад").text == normalise(
+        "Зани хуб ба шавхараш итоат мекунад"
+    ).text
+    assert normalise("ғӣқӯҳҷ").text == "гикухч"
+
+
+def test_case_quotes_dashes_and_yo_are_unified() -> None:
+    assert normalise("«Ревнует — значит любит», ЁЛКА").text == '"ревнует - значит любит", елка'
+
+
+def test_latin_lookalikes_inside_cyrillic_words_are_repaired() -> None:
+    # "жeна" with a Latin e, "xорошая" with a Latin x
+    assert normalise("xорошая жeна").text == "хорошая жена"
+    # and Cyrillic look-alikes inside an English word
+    assert normalise("gооd wifе").text == "good wife"
+
+
+def test_plain_latin_and_cyrillic_words_side_by_side_are_untouched() -> None:
+    assert normalise("Тариф Gap для всех").text == "тариф gap для всех"
+
+
+def test_offsets_map_back_when_nfc_changes_the_length() -> None:
+    text = "Cafe\u0301 obey"  # decomposed é
+    norm = normalise(text)
+    assert norm.text == "café obey"
+    start = norm.text.index("obey")
+    s, e = norm.to_original(start, start + 4)
+    assert text[s:e] == "obey"
+    s, e = norm.to_original(0, 4)
+    assert text[s:e] == "Cafe\u0301"
+
+
+@pytest.mark.parametrize(
+    ("text", "lang"),
+    [
+        ("A good wife obeys her husband.", "en"),
+        ("Хорошая жена слушается мужа.", "ru"),
+        ("Зани хуб ба шавҳараш итоат мекунад.", "tg"),
+        ("Зани хуб ба шавхараш итоат мекунад ва дар хона кор мекунад.", "tg"),
+        ("Пухтупаз кори зан аст", "tg"),
+        ("Кухня — место женщины", "ru"),
+        ("Плов на 8 Марта", "ru"),
+        ("", "en"),
+    ],
+)
+def test_language_is_detected_among_tajik_russian_and_english(text: str, lang: str) -> None:
+    assert detect_language(text) == lang

@@ -1,0 +1,32 @@
+"""Checks on the public data sets in ../shared (skipped when absent, required under CI=true)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from moderation.corpus import load_crows_gender, load_edos, load_rubia_gender
+from moderation.evaluation import evaluate_edos, evaluate_rubia
+from moderation.moderator import Moderator
+
+
+def test_edos_has_the_official_splits(public_dir: Path) -> None:
+    rows = load_edos(public_dir)
+    splits = {s: sum(1 for *_, sp in rows if sp == s) for s in ("train", "dev", "test")}
+    assert splits == {"train": 14000, "dev": 2000, "test": 4000}
+
+
+def test_edos_pipeline_learns_something_on_a_small_subset(public_dir: Path) -> None:
+    report = evaluate_edos(public_dir, limit=1500)
+    assert report["macro_f1"] > 0.6
+
+
+def test_rubia_pairs_are_deduplicated_and_scored(public_dir: Path, moderator: Moderator
+                                                 ) -> None:
+    pairs = load_rubia_gender(public_dir)
+    assert 900 <= len(pairs) <= 1000
+    report = evaluate_rubia(moderator, public_dir)
+    assert 0.0 <= report["anti_flagged"] <= 1.0
+
+
+def test_crows_pairs_gender_subset_is_for_diagnostics(public_dir: Path) -> None:
+    assert len(load_crows_gender(public_dir)) == 262

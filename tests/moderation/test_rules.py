@@ -1,0 +1,83 @@
+"""Rules find stereotypes and recognise negation, quotation and debunking in all languages."""
+
+from __future__ import annotations
+
+import pytest
+
+from moderation.normalise import normalise
+from moderation.rules import StereotypeRules
+
+RULES = StereotypeRules()
+
+
+def statuses(text: str, lang: str) -> set[str]:
+    return {h.status for h in RULES.find(normalise(text).text, lang)}
+
+
+@pytest.mark.parametrize(
+    ("text", "lang"),
+    [
+        ("A good wife obeys her husband.", "en"),
+        ("Хорошая жена слушается мужа.", "ru"),
+        ("Зани хуб ба шавҳараш итоат мекунад.", "tg"),
+        ("Зани хуб ба шавхараш итоат мекунад.", "tg"),  # typed without Tajik letters
+        ("Boys must not cry. Stand up like a man.", "en"),
+        ("Мальчики не плачут.", "ru"),
+        ("Писарон гиря намекунанд.", "tg"),
+    ],
+)
+def test_stated_stereotypes_are_asserted(text: str, lang: str) -> None:
+    assert "asserted" in statuses(text, lang)
+
+
+@pytest.mark.parametrize(
+    ("text", "lang"),
+    [
+        ("It is a myth that a good wife must obey her husband.", "en"),
+        ("Some still say cooking is women's work; in our family everyone cooks.", "en"),
+        ("Миф, что хорошая жена должна слушаться мужа во всём.", "ru"),
+        ("Говорят, что кухня — место женщины. В нашей семье готовит папа.", "ru"),
+        ("Ин афсона аст, ки гӯё зани хуб бояд ба шавҳараш итоат кунад.", "tg"),
+        ("Баъзеҳо ҳанӯз мегӯянд, ки пухтупаз кори зан аст.", "tg"),
+    ],
+)
+def test_debunked_stereotypes_are_not_asserted(text: str, lang: str) -> None:
+    found = statuses(text, lang)
+    assert found, "the stereotype itself should still be recognised"
+    assert "asserted" not in found
+    assert "debunked" in found
+
+
+@pytest.mark.parametrize(
+    ("text", "lang"),
+    [
+        ("A good wife does not have to obey her husband.", "en"),
+        ("Неправда что хорошая жена слушается мужа.", "ru"),
+        ("Рашк ва назорат нишонаи муҳаббат нестанд.", "tg"),
+    ],
+)
+def test_negated_stereotypes_are_not_asserted(text: str, lang: str) -> None:
+    found = statuses(text, lang)
+    assert found
+    assert "asserted" not in found
+
+
+@pytest.mark.parametrize(
+    ("text", "lang"),
+    [
+        ('My grandmother\'s words were "a good wife obeys her husband", nothing more.', "en"),
+        ("Бабушка повторяла: «хорошая жена слушается мужа», и всё.", "ru"),
+        ("Бибиам мегуфт: «зани хуб ба шавҳараш итоат мекунад».", "tg"),
+    ],
+)
+def test_quoted_stereotypes_are_not_asserted(text: str, lang: str) -> None:
+    found = statuses(text, lang)
+    assert found
+    assert "asserted" not in found
+
+
+def test_every_category_has_rules_in_every_language() -> None:
+    for lang, rules in RULES.rules.items():
+        assert {r.category for r in rules} == {
+            "roles", "characteristics", "body_image", "mocking", "children", "harmful_norms",
+        }, lang
