@@ -39,6 +39,9 @@ class Settings(BaseModel):
     page_limit_max: int = Field(50, ge=1, le=500, alias="PAGE_LIMIT_MAX")
     cache_max_age: int = Field(60, ge=0, le=86400, alias="CACHE_MAX_AGE")
     public_base_url: str = Field("http://127.0.0.1:8000", alias="PUBLIC_BASE_URL")
+    # Editorial workflow (docs/editorial.md): the moderation model registry and the edit lock length.
+    moderation_registry_dir: str = Field("", alias="MODERATION_REGISTRY_DIR")
+    edit_lock_minutes: int = Field(15, ge=1, le=240, alias="EDIT_LOCK_MINUTES")
 
     # Staff accounts and the hotline console (docs/staff_accounts.md).
     staff_session_idle_minutes: int = Field(30, ge=1, le=1440, alias="STAFF_SESSION_IDLE_MINUTES")
