@@ -158,3 +158,14 @@ def reset_database() -> None:
             for table in reversed(tables):
                 conn.execute(text(f'DELETE FROM "{table}"'))
         conn.execute(text("UPDATE content_clock SET seq = 0"))
+
+
+@pytest.fixture
+def imported_corpus(app: Flask) -> None:
+    """The starter corpus imported into the test database, as `make run` does."""
+    from backend.extensions import db
+    from backend.services.article_store import SqlArticleStore
+    from content.importer import import_corpus, load_corpus
+
+    import_corpus(load_corpus(), SqlArticleStore(db.session))
+    db.session.commit()

@@ -11,6 +11,7 @@ from content.categories import BY_SLUG
 from content.locales import SUPPORTED_LOCALES
 
 _TAG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
 def _bad(param: str, message: str) -> Problem:
@@ -67,4 +68,6 @@ def text_param(name: str, *, required: bool, max_length: int) -> str | None:
         return None
     if len(raw) > max_length:
         raise _bad(name, f"must be at most {max_length} characters")
+    if _CONTROL.search(raw):
+        raise _bad(name, "must not contain control characters")
     return raw.strip()
