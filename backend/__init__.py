@@ -1,0 +1,1 @@
+"""Oilai Hushbakht backend: the Flask application, its services, adapters and entry points."""
