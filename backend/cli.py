@@ -136,6 +136,11 @@ def content_import(path: str | None, verbose: bool) -> None:
     click.echo(f"content import: {report.summary()}")
 
 
+from backend.editorial.cli import editorial_group  # noqa: E402 - commands grouped by area
+
+cli.add_command(editorial_group)
+
+
 def main() -> None:
     """Console-script entry point: configuration errors are one readable message, not a traceback."""
     try:
