@@ -57,6 +57,10 @@ def configure_celery(app: Flask, settings: Settings) -> Celery:
         worker_hijack_root_logger=False,
     )
     celery.Task = FlaskTask
+    # Editorial workflow (docs/editorial.md): the moderation gate task and its periodic jobs.
+    from backend.editorial.tasks import EDITORIAL_BEAT_SCHEDULE
+
+    celery.conf.beat_schedule = {**(celery.conf.beat_schedule or {}), **EDITORIAL_BEAT_SCHEDULE}
     app.extensions["celery"] = celery
     return celery
 

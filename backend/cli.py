@@ -122,7 +122,8 @@ def content_import(path: str | None, verbose: bool) -> None:
     from pathlib import Path
 
     from backend.extensions import db
-    from backend.services.article_store import SqlArticleStore
+    from backend.editorial.corpus_gate import GatedArticleStore
+    from backend.editorial.moderation_gateway import current_moderator
     from content.importer import CORPUS_ROOT, CorpusError, import_corpus, load_corpus
 
     try:
@@ -130,7 +131,7 @@ def content_import(path: str | None, verbose: bool) -> None:
     except CorpusError as exc:
         raise click.ClickException(str(exc)) from None
     report = import_corpus(
-        entries, SqlArticleStore(db.session),
+        entries, GatedArticleStore(db.session, current_moderator()),
         progress=(lambda name, outcome: click.echo(f"  {outcome:9} {name}")) if verbose else None)
     db.session.commit()
     click.echo(f"content import: {report.summary()}")

@@ -1,6 +1,7 @@
 """What the app may read: published articles, resolved to the best available locale.
 
-Every query here filters on the servable states; nothing else can reach the mobile API.
+Every query here filters on the servable states and leaves out categories pulled by a kill switch
+(``article_not_killed``); nothing else can reach the mobile API.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from sqlalchemy.dialects.postgresql import REGCONFIG
 from sqlalchemy.orm import Session
 
 from backend.clock import as_utc
+from backend.editorial.serving import article_not_killed
 from backend.models.content import Article, ArticleTag, current_change_seq
 from backend.services.cursors import decode_cursor, encode_cursor, invalid_cursor
 from content.categories import BY_SLUG
@@ -41,7 +43,8 @@ def _best_per_key(chain: tuple[str, ...], *conditions: Any) -> Any:
         select(Article.id.label("id"),
                func.row_number().over(partition_by=Article.translation_key,
                                       order_by=_preference(chain)).label("rn"))
-        .where(Article.state.in_(SERVABLE), Article.locale.in_(chain), *conditions)
+        .where(Article.state.in_(SERVABLE), article_not_killed(), Article.locale.in_(chain),
+               *conditions)
         .subquery()
     )
     return select(ranked.c.id).where(ranked.c.rn == 1)
@@ -118,7 +121,8 @@ def get_article(session: Session, locale: str, slug: str) -> Article | None:
     language), so the translation key found through the slug is resolved through the fallback chain.
     """
     found = session.scalars(
-        select(Article).where(Article.slug == slug, Article.state.in_(SERVABLE))
+        select(Article).where(Article.slug == slug, Article.state.in_(SERVABLE),
+                              article_not_killed())
         .order_by(_preference(fallback_chain(locale)))
     ).first()
     if found is None:
@@ -157,7 +161,8 @@ def _search_postgresql(session: Session, chain: tuple[str, ...], q: str,
     document = func.to_tsvector(regconfig, Article.title + " " + Article.summary + " "
                                 + Article.search_text)
     query = func.websearch_to_tsquery(regconfig, q)
-    matching = select(Article.id).where(Article.state.in_(SERVABLE), document.op("@@")(query))
+    matching = select(Article.id).where(Article.state.in_(SERVABLE), article_not_killed(),
+                                        document.op("@@")(query))
     rank = func.ts_rank(document, query)
     rows = session.execute(
         select(Article, rank.label("rank"))
@@ -174,7 +179,8 @@ def _search_portable(session: Session, chain: tuple[str, ...], q: str,
     if not terms:
         return []
     candidates = session.scalars(
-        select(Article).where(Article.state.in_(SERVABLE), Article.locale.in_(chain))
+        select(Article).where(Article.state.in_(SERVABLE), article_not_killed(),
+                              Article.locale.in_(chain))
     ).all()
     scored: dict[str, tuple[int, float, Article]] = {}
     for article in candidates:
