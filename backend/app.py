@@ -50,6 +50,10 @@ def create_app(settings: Settings | None = None, **overrides: Any) -> Flask:
 
     app.register_blueprint(health.bp)
     app.register_blueprint(content_api.bp)
+
+    from backend.mobile import ads_api
+
+    app.register_blueprint(ads_api.bp)  # editorial: approved, in-campaign ads for the app
     return app
 
 
