@@ -54,6 +54,12 @@ def create_app(settings: Settings | None = None, **overrides: Any) -> Flask:
     from backend.mobile import ads_api
 
     app.register_blueprint(ads_api.bp)  # editorial: approved, in-campaign ads for the app
+
+    from backend.console import register_console
+    from backend.staff_api import register_staff_api
+
+    register_console(app)
+    register_staff_api(app)
     return app
 
 

@@ -50,7 +50,7 @@ def serve(host: str, port: int, workers: int) -> None:
     if settings.celery_broker_url.startswith("filesystem://"):
         click.echo("embedded mode: SQLite at %s, filesystem broker, background worker started"
                    % settings.sqlalchemy_url.removeprefix("sqlite:///"), err=True)
-        worker = subprocess.Popen(  # noqa: S603 - our own interpreter and module
+        worker = subprocess.Popen(
             [sys.executable, "-m", "backend.cli", "worker", "--beat", "--concurrency", "1"],
             start_new_session=True)
     try:
@@ -121,9 +121,9 @@ def content_import(path: str | None, verbose: bool) -> None:
     """Import the Markdown corpus; re-running updates, never duplicates."""
     from pathlib import Path
 
-    from backend.extensions import db
     from backend.editorial.corpus_gate import GatedArticleStore
     from backend.editorial.moderation_gateway import current_moderator
+    from backend.extensions import db
     from content.importer import CORPUS_ROOT, CorpusError, import_corpus, load_corpus
 
     try:
@@ -135,6 +135,11 @@ def content_import(path: str | None, verbose: bool) -> None:
         progress=(lambda name, outcome: click.echo(f"  {outcome:9} {name}")) if verbose else None)
     db.session.commit()
     click.echo(f"content import: {report.summary()}")
+
+
+from backend.security.cli import users_group  # noqa: E402 - commands grouped by area
+
+cli.add_command(users_group)
 
 
 from backend.editorial.cli import editorial_group  # noqa: E402 - commands grouped by area
