@@ -48,8 +48,9 @@ def serve(host: str, port: int, workers: int) -> None:
     settings = _settings()
     worker: subprocess.Popen[bytes] | None = None
     if settings.celery_broker_url.startswith("filesystem://"):
-        click.echo("embedded mode: SQLite at %s, filesystem broker, background worker started"
-                   % settings.sqlalchemy_url.removeprefix("sqlite:///"), err=True)
+        database = settings.sqlalchemy_url.removeprefix("sqlite:///")
+        click.echo(f"embedded mode: database {database}, filesystem broker, background worker started",
+                   err=True)
         worker = subprocess.Popen(
             [sys.executable, "-m", "backend.cli", "worker", "--beat", "--concurrency", "1"],
             start_new_session=True)

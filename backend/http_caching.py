@@ -1,7 +1,7 @@
 """Strong ETags, conditional GETs and a small response cache for the public content API.
 
-Responses are cached in-process, per application, by (request key, content version). The content version is the content
-clock, which every write to servable content moves, so a publish, withdrawal or kill switch invalidates
+Responses are cached in-process, per application, by (request key, content version). The content
+version is the content clock, which every write to servable content moves, so a publish, withdrawal or kill switch invalidates
 every cached body and ETag at once without any explicit purge.
 """
 
@@ -14,7 +14,6 @@ from collections.abc import Callable
 from typing import Any
 
 from flask import Response, current_app, json, request
-
 
 
 class ResponseCache:

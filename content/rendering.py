@@ -5,6 +5,7 @@ from __future__ import annotations
 import html
 import math
 import re
+from dataclasses import dataclass
 
 import bleach
 from markdown_it import MarkdownIt
@@ -21,6 +22,23 @@ ALLOWED_PROTOCOLS = frozenset({"https", "tel"})
 WORDS_PER_MINUTE = 180  # plain-language reading on a phone
 _WORD = re.compile(r"\w+", re.UNICODE)
 _TAG = re.compile(r"<[^>]+>")
+
+
+@dataclass(frozen=True)
+class RenderedBody:
+    html: str
+    text: str
+    reading_minutes: int
+
+
+def render_body(body: str) -> RenderedBody:
+    """Render once: sanitised HTML, its plain text and the reading time."""
+    raw = _md.render(body)
+    safe = bleach.clean(raw, tags=ALLOWED_TAGS, attributes=ALLOWED_ATTRIBUTES,
+                        protocols=ALLOWED_PROTOCOLS, strip=True)
+    text = re.sub(r"\s+", " ", html.unescape(_TAG.sub(" ", raw))).strip()
+    minutes = max(1, math.ceil(len(_WORD.findall(text)) / WORDS_PER_MINUTE))
+    return RenderedBody(safe, text, minutes)
 
 
 def render_markdown(body: str) -> str:

@@ -156,7 +156,7 @@ def reset_database() -> None:
                                   + " RESTART IDENTITY CASCADE"))
         else:
             for table in reversed(tables):
-                conn.execute(text(f'DELETE FROM "{table}"'))
+                conn.execute(text(f'DELETE FROM "{table}"'))  # noqa: S608 - names from metadata
         conn.execute(text("UPDATE content_clock SET seq = 0"))
 
 

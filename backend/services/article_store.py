@@ -9,16 +9,17 @@ from sqlalchemy.orm import Session
 from backend.clock import now
 from backend.models.content import Article, ArticleTag, next_change_seq
 from content.importer import CorpusEntry, Outcome
-from content.rendering import plain_text, reading_minutes, render_markdown
+from content.rendering import render_body
 from content.states import ContentState
 
 
 def apply_body(article: Article, body_markdown: str) -> None:
     """Set the Markdown body and everything derived from it."""
+    rendered = render_body(body_markdown)
     article.body_markdown = body_markdown
-    article.body_html = render_markdown(body_markdown)
-    article.search_text = plain_text(body_markdown)
-    article.reading_minutes = reading_minutes(body_markdown)
+    article.body_html = rendered.html
+    article.search_text = rendered.text
+    article.reading_minutes = rendered.reading_minutes
 
 
 def set_tags(article: Article, tags: list[str] | tuple[str, ...]) -> None:
