@@ -29,12 +29,13 @@ def configure_celery(app: Flask, settings: Settings) -> Celery:
     transport_options: dict[str, Any] = {}
     if broker.startswith("filesystem://"):
         folder = settings.broker_folder
-        for sub in ("queue", "processed"):
+        for sub in ("queue", "processed", "control"):
             (folder / sub).mkdir(parents=True, exist_ok=True)
         transport_options = {
             "data_folder_in": str(folder / "queue"),
             "data_folder_out": str(folder / "queue"),
             "processed_folder": str(folder / "processed"),
+            "control_folder": str(folder / "control"),
             "store_processed": False,
         }
     elif broker.startswith(("redis://", "rediss://")):
