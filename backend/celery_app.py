@@ -20,7 +20,7 @@ celery = Celery("hushbakht")
 def configure_celery(app: Flask, settings: Settings) -> Celery:
     """Bind the module-level Celery app to ``app`` and its settings."""
 
-    class FlaskTask(Task):  # type: ignore[misc]
+    class FlaskTask(Task):
         def __call__(self, *args: Any, **kwargs: Any) -> Any:
             with app.app_context():
                 return self.run(*args, **kwargs)

@@ -53,6 +53,52 @@ class Settings(BaseModel):
     staff_default_time_zone: str = Field("Asia/Dushanbe", alias="STAFF_DEFAULT_TIME_ZONE")
     retention_days_after_close: int = Field(90, ge=1, le=3650, alias="RETENTION_DAYS_AFTER_CLOSE")
 
+    # Hidden SOS relay (docs/sos.md): Twilio, the on-call chain, escalation, voice, push, App Check.
+    twilio_account_sid: str = Field("", alias="TWILIO_ACCOUNT_SID")
+    twilio_auth_token: str = Field("", alias="TWILIO_AUTH_TOKEN")
+    twilio_from_number: str = Field("", alias="TWILIO_FROM_NUMBER")
+    twilio_api_base_url: str = Field("", alias="TWILIO_API_BASE_URL")
+    twilio_mode: Literal["live", "test"] = Field("live", alias="TWILIO_MODE")
+    twilio_timeout_seconds: float = Field(10.0, gt=0, le=60, alias="TWILIO_TIMEOUT_SECONDS")
+    hotline_numbers: str = Field("", alias="HOTLINE_NUMBERS")
+    drill_numbers: str = Field("", alias="DRILL_NUMBERS")
+    hotline_language: Literal["tg", "ru"] = Field("tg", alias="HOTLINE_LANGUAGE")
+    escalation_seconds: int = Field(120, ge=5, le=3600, alias="ESCALATION_SECONDS")
+    encryption_keys: str = Field("", alias="ENCRYPTION_KEYS")
+    voice_max_bytes: int = Field(2_000_000, ge=1000, le=8_000_000, alias="VOICE_MAX_BYTES")
+    voice_max_seconds: int = Field(120, ge=5, le=600, alias="VOICE_MAX_SECONDS")
+    firebase_credentials_file: str = Field("", alias="FIREBASE_CREDENTIALS_FILE")
+    firebase_project_id: str = Field("", alias="FIREBASE_PROJECT_ID")
+    app_check_enabled: bool = Field(False, alias="APP_CHECK_ENABLED")
+    rate_limit_key_prefix: str = Field("hb", alias="RATE_LIMIT_KEY_PREFIX")
+
+    @field_validator("hotline_numbers", "drill_numbers")
+    @classmethod
+    def _e164_list(cls, value: str) -> str:
+        import re
+
+        numbers = [n.strip() for n in value.split(",") if n.strip()]
+        for number in numbers:
+            if not re.fullmatch(r"\+[1-9][0-9]{6,14}", number):
+                raise ValueError("must be comma-separated E.164 numbers such as +992900000001")
+        return ",".join(numbers)
+
+    @field_validator("twilio_from_number")
+    @classmethod
+    def _e164(cls, value: str) -> str:
+        import re
+
+        if value and not re.fullmatch(r"\+[1-9][0-9]{6,14}", value.strip()):
+            raise ValueError("must be an E.164 number such as +15005550006")
+        return value.strip()
+
+    @field_validator("twilio_api_base_url")
+    @classmethod
+    def _twilio_base(cls, value: str) -> str:
+        if value and not value.startswith(("http://", "https://")):
+            raise ValueError("must be an absolute http:// or https:// URL")
+        return value.rstrip("/")
+
     @field_validator("staff_default_time_zone")
     @classmethod
     def _known_time_zone(cls, value: str) -> str:
@@ -155,7 +201,7 @@ def load_settings(environ: Mapping[str, str] | None = None, **overrides: Any) ->
     for key, value in overrides.items():
         source[key] = str(value)
     try:
-        settings = Settings(**_by_alias(source))
+        settings = Settings.model_validate(_by_alias(source))
     except ValidationError as exc:
         lines = []
         for err in exc.errors():

@@ -27,7 +27,7 @@ def new_id() -> str:
     return uuid.uuid4().hex
 
 
-class ContentClock(db.Model):  # type: ignore[name-defined,misc]
+class ContentClock(db.Model):  # type: ignore[name-defined]
     """One row whose counter orders every change to what the app may show.
 
     Writers increment it inside their transaction (``UPDATE ... RETURNING``), which holds the row lock
@@ -54,7 +54,7 @@ def current_change_seq(session: Session) -> int:
     return int(value.seq) if value else 0
 
 
-class Article(db.Model):  # type: ignore[name-defined,misc]
+class Article(db.Model):  # type: ignore[name-defined]
     __tablename__ = "article"
     __table_args__ = (
         UniqueConstraint("locale", "slug", name="uq_article_locale_slug"),
@@ -91,7 +91,7 @@ class Article(db.Model):  # type: ignore[name-defined,misc]
         return [t.tag for t in self.tags]
 
 
-class ArticleTag(db.Model):  # type: ignore[name-defined,misc]
+class ArticleTag(db.Model):  # type: ignore[name-defined]
     __tablename__ = "article_tag"
     article_id: Mapped[str] = mapped_column(
         String(32), ForeignKey("article.id", ondelete="CASCADE"), primary_key=True)

@@ -237,8 +237,8 @@ def sync_changes(session: Session, locale: str, since: str | None, limit: int) -
             current[article.translation_key] = article
     items: list[dict[str, Any]] = []
     for key in keys:
-        article = current.get(key)
-        items.append({**detail_dict(article), "deleted": False} if article
+        best = current.get(key)
+        items.append({**detail_dict(best), "deleted": False} if best
                      else {"translation_key": key, "deleted": True})
     next_seq = page[-1].seq if has_more else max(upper, lower)
     return {"items": items, "next_cursor": encode_cursor("sync", int(next_seq)),
