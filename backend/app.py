@@ -60,6 +60,10 @@ def create_app(settings: Settings | None = None, **overrides: Any) -> Flask:
 
     register_console(app)
     register_staff_api(app)
+
+    from backend.sos.setup import init_sos
+
+    init_sos(app, settings)  # SOS: rate limits, relay adapters, mobile SOS API, Twilio webhooks
     return app
 
 

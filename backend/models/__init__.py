@@ -1,6 +1,13 @@
 """All ORM models, imported here so Alembic and the app see one complete metadata."""
 
 from backend.models.audit import AuditEvent
+from backend.models.casework import (
+    AlertCase,
+    AlertNote,
+    AlertReferral,
+    CaseStatistic,
+    ReferralStatistic,
+)
 from backend.models.content import Article, ArticleTag, ContentClock
 from backend.models.editorial import (
     Ad,
@@ -13,10 +20,49 @@ from backend.models.editorial import (
     ModeratorDecision,
     Revision,
 )
-
+from backend.models.sos import (
+    Alert,
+    AlertEvent,
+    Delivery,
+    Device,
+    LocationFix,
+    OnCallEntry,
+    OutboxMessage,
+    SosCounter,
+    StaffDevice,
+    VoiceChunk,
+    VoiceMessage,
+    WebhookReceipt,
+)
 from backend.models.staff import StaffApiToken, StaffSession, StaffUser
 
-__all__ = ["AuditEvent", "StaffApiToken", "StaffSession", "StaffUser",
-           "Ad", "Article", "ArticleTag", "ContentClock", "EditorNotice", "EditorialEvent",
-           "EditorialRecord", "KillSwitch", "ModerationResult", "ModerationScanState",
-           "ModeratorDecision", "Revision"]
+__all__ = [
+    "Ad",
+    "Alert",
+    "AlertEvent",
+    "Article",
+    "ArticleTag",
+    "AuditEvent",
+    "ContentClock",
+    "Delivery",
+    "Device",
+    "EditorNotice",
+    "EditorialEvent",
+    "EditorialRecord",
+    "KillSwitch",
+    "LocationFix",
+    "ModerationResult",
+    "ModerationScanState",
+    "ModeratorDecision",
+    "OnCallEntry",
+    "OutboxMessage",
+    "Revision",
+    "SosCounter",
+    "StaffApiToken",
+    "StaffDevice",
+    "StaffSession",
+    "StaffUser",
+    "VoiceChunk",
+    "VoiceMessage",
+    "WebhookReceipt",
+]

@@ -1,0 +1,1 @@
+"""Adapters for outside services (Twilio, Firebase), each behind a small interface."""

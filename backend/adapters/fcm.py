@@ -1,0 +1,80 @@
+"""Push to staff devices behind a small interface; Firebase Cloud Messaging in production.
+
+Only data-only messages are sent (no ``notification`` block): the staff app decides what to show, and
+nothing is ever pushed to a survivor's phone. Without Firebase settings, :class:`DryRunPushSender`
+records what would be sent.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class PushResult:
+    ok: bool
+    message_id: str | None = None
+    error: str | None = None
+    token_invalid: bool = False
+    dry_run: bool = False
+
+
+class PushSender(Protocol):
+    dry_run: bool
+
+    def send_data(self, token: str, data: dict[str, str]) -> PushResult: ...
+
+
+class FirebasePushSender:
+    """FCM HTTP v1 through the official ``firebase-admin`` SDK."""
+
+    dry_run = False
+
+    def __init__(self, firebase_app: Any) -> None:
+        self._app = firebase_app
+
+    def send_data(self, token: str, data: dict[str, str]) -> PushResult:
+        from firebase_admin import exceptions, messaging
+
+        message = messaging.Message(
+            data=data, token=token,
+            android=messaging.AndroidConfig(priority="high", ttl=300),
+            apns=messaging.APNSConfig(headers={"apns-push-type": "background",
+                                               "apns-priority": "5"},
+                                      payload=messaging.APNSPayload(
+                                          aps=messaging.Aps(content_available=True))))
+        try:
+            message_id = messaging.send(message, app=self._app)
+        except (messaging.UnregisteredError, messaging.SenderIdMismatchError) as exc:
+            return PushResult(False, error=type(exc).__name__, token_invalid=True)
+        except (exceptions.FirebaseError, ValueError) as exc:
+            return PushResult(False, error=type(exc).__name__)
+        return PushResult(True, message_id=message_id)
+
+
+class DryRunPushSender:
+    """No Firebase settings: nothing is pushed; the relay records the delivery as dry-run."""
+
+    dry_run = True
+
+    def send_data(self, token: str, data: dict[str, str]) -> PushResult:
+        log.info("dry-run push: not sent (no Firebase settings)",
+                 extra={"event": "sos.dry_run", "channel": "push", "kind": data.get("type")})
+        return PushResult(True, message_id=None, dry_run=True)
+
+
+def firebase_app(credentials_file: str, project_id: str, name: str = "hushbakht") -> Any:
+    """The named firebase-admin app for these credentials (created once per process)."""
+    import firebase_admin
+    from firebase_admin import credentials
+
+    try:
+        return firebase_admin.get_app(name)
+    except ValueError:
+        options = {"projectId": project_id} if project_id else None
+        return firebase_admin.initialize_app(credentials.Certificate(credentials_file), options,
+                                             name=name)

@@ -1,0 +1,60 @@
+"""The transactional outbox: relay jobs written in the same transaction as the alert change.
+
+:func:`enqueue` adds a job to the caller's transaction. After commit, :func:`dispatch` hands job ids to
+the broker; if the broker is down the job simply waits in the table and the periodic sweeper
+(``backend.sos.sweeper``) processes it, so an alert taken while the broker is down is still relayed.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable
+
+from sqlalchemy import select
+
+from backend.clock import now
+from backend.extensions import db
+from backend.models.content import new_id
+from backend.models.sos import OutboxMessage
+
+log = logging.getLogger(__name__)
+
+JOB_KINDS = ("alert", "escalate", "duress", "cancel")
+
+
+def enqueue(alert_id: str, kind: str, stage: int) -> OutboxMessage:
+    """Add a relay job to the current transaction (the caller commits)."""
+    if kind not in JOB_KINDS:
+        raise ValueError(f"unknown job kind {kind!r}")
+    current = now()
+    job = OutboxMessage(id=new_id(), alert_id=alert_id, kind=kind, stage=stage, created_at=current,
+                        next_attempt_at=current)
+    db.session.add(job)
+    return job
+
+
+def pending_ids_for(alert_id: str) -> list[str]:
+    """Ids of the alert's unprocessed jobs (including ones added in this transaction)."""
+    db.session.flush()
+    return list(db.session.execute(
+        select(OutboxMessage.id).where(OutboxMessage.alert_id == alert_id,
+                                       OutboxMessage.processed_at.is_(None))).scalars())
+
+
+def dispatch(job_ids: Iterable[str]) -> int:
+    """Publish committed jobs to the worker; returns how many were published.
+
+    Never raises: a broker outage is logged and left to the sweeper.
+    """
+    from backend.sos.tasks import process_outbox
+
+    published = 0
+    for job_id in job_ids:
+        try:
+            process_outbox.apply_async(args=[job_id], retry=False)
+            published += 1
+        except Exception as exc:  # noqa: BLE001 - any broker failure: the sweeper takes over
+            log.warning("broker unavailable; the sweeper will relay the job",
+                        extra={"event": "sos.dispatch_failed", "error_type": type(exc).__name__})
+            break
+    return published

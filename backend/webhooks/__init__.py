@@ -1,0 +1,1 @@
+"""Webhooks called by outside services (Twilio)."""
