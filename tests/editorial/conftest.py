@@ -45,7 +45,7 @@ def trained_registry(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple
     yield root, version
 
 
-@pytest.fixture
+@pytest.fixture(autouse=True)
 def registry_dir(app_env: dict[str, str], tmp_path: Path) -> Path:
     """An empty registry of this test's own (rules only until a test promotes a model)."""
     path = tmp_path / "registry"
@@ -67,9 +67,9 @@ def promote_into(registry_dir: Path, trained: tuple[Path, str]) -> str:
     from moderation import registry
 
     source_root, version = trained
-    target = registry_dir / version
+    target = registry.version_dir(version, registry_dir)
     if not target.exists():
-        shutil.copytree(source_root / version, target)
+        shutil.copytree(registry.version_dir(version, source_root), target)
     registry.promote(version, registry_dir, force=True)
     return version
 
