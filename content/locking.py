@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 LOCK_DURATION = timedelta(minutes=15)
 
 
-class LockHeld(Exception):  # noqa: N818 - reads as a sentence at the raise site
+class LockHeld(Exception):
     """Someone else holds an unexpired lock on the item."""
 
     def __init__(self, holder: str, expires_at: datetime) -> None:

@@ -99,7 +99,7 @@ SERVABLE: frozenset[EditorialState] = frozenset({S.PUBLISHED})
 EDITABLE: frozenset[EditorialState] = TRANSITIONS[Action.EDIT][0]
 
 
-class ForbiddenTransition(Exception):  # noqa: N818 - reads as a sentence at the raise site
+class ForbiddenTransition(Exception):
     """The action is not allowed from this state or for this role."""
 
     def __init__(self, action: Action, state: str, why: str) -> None:
