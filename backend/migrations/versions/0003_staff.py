@@ -1,7 +1,7 @@
-"""Staff accounts, console sessions, staff API tokens and the append-only audit log.
+"""Staff accounts, sessions, API tokens, the append-only audit log, casework and statistics.
 
 Revision ID: 0003
-Revises: 0001
+Revises: 0002
 Create Date: 2026-11-22 03:20:00
 
 """
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0003"
-down_revision = "0001"
+down_revision = "0002"  # casework rows reference sos_alert
 branch_labels = None
 depends_on = None
 
@@ -102,6 +102,66 @@ def upgrade():
         batch_op.create_index(batch_op.f("ix_audit_event_occurred_at"), ["occurred_at"], unique=False)
         batch_op.create_index(batch_op.f("ix_audit_event_target_id"), ["target_id"], unique=False)
 
+    op.create_table(
+        "alert_case",
+        sa.Column("alert_id", sa.String(length=32), nullable=False),
+        sa.Column("district", sa.String(length=40), nullable=False),
+        sa.Column("violence_type", sa.String(length=24), nullable=False),
+        sa.Column("other_types", sa.String(length=120), nullable=False),
+        sa.Column("outcome", sa.String(length=32), nullable=True),
+        sa.Column("month", sa.String(length=7), nullable=False),
+        sa.Column("counted", sa.Boolean(), nullable=False),
+        sa.Column("closed_by", sa.String(length=64), nullable=True),
+        sa.Column("closed_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("reopened_count", sa.Integer(), nullable=False),
+        sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(["alert_id"], ["sos_alert.id"], name=op.f("fk_alert_case_alert_id_sos_alert"), ondelete="CASCADE"),
+        sa.PrimaryKeyConstraint("alert_id", name=op.f("pk_alert_case")),
+    )
+    op.create_table(
+        "alert_note",
+        sa.Column("id", sa.String(length=32), nullable=False),
+        sa.Column("alert_id", sa.String(length=32), nullable=False),
+        sa.Column("author_id", sa.String(length=32), nullable=True),
+        sa.Column("author_username", sa.String(length=64), nullable=False),
+        sa.Column("body_enc", sa.Text(), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(["alert_id"], ["sos_alert.id"], name=op.f("fk_alert_note_alert_id_sos_alert"), ondelete="CASCADE"),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_alert_note")),
+    )
+    with op.batch_alter_table("alert_note", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_alert_note_alert_id"), ["alert_id"], unique=False)
+    op.create_table(
+        "alert_referral",
+        sa.Column("id", sa.String(length=32), nullable=False),
+        sa.Column("alert_id", sa.String(length=32), nullable=False),
+        sa.Column("service", sa.String(length=32), nullable=False),
+        sa.Column("detail_enc", sa.Text(), nullable=True),
+        sa.Column("created_by", sa.String(length=64), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(["alert_id"], ["sos_alert.id"], name=op.f("fk_alert_referral_alert_id_sos_alert"), ondelete="CASCADE"),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_alert_referral")),
+    )
+    with op.batch_alter_table("alert_referral", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_alert_referral_alert_id"), ["alert_id"], unique=False)
+    op.create_table(
+        "case_statistic",
+        sa.Column("month", sa.String(length=7), nullable=False),
+        sa.Column("district", sa.String(length=40), nullable=False),
+        sa.Column("violence_type", sa.String(length=24), nullable=False),
+        sa.Column("outcome", sa.String(length=32), nullable=False),
+        sa.Column("cases", sa.Integer(), nullable=False),
+        sa.PrimaryKeyConstraint("month", "district", "violence_type", "outcome", name=op.f("pk_case_statistic")),
+    )
+    op.create_table(
+        "referral_statistic",
+        sa.Column("month", sa.String(length=7), nullable=False),
+        sa.Column("district", sa.String(length=40), nullable=False),
+        sa.Column("service", sa.String(length=32), nullable=False),
+        sa.Column("cases", sa.Integer(), nullable=False),
+        sa.PrimaryKeyConstraint("month", "district", "service", name=op.f("pk_referral_statistic")),
+    )
+
     if op.get_bind().dialect.name == "postgresql":
         # The database itself refuses to change or delete an audit row (TRUNCATE, used by test
         # resets and by an operator deliberately wiping a database, is a separate privilege).
@@ -114,6 +174,11 @@ def downgrade():
     if op.get_bind().dialect.name == "postgresql":
         op.execute("DROP TRIGGER IF EXISTS audit_event_append_only ON audit_event")
         op.execute("DROP FUNCTION IF EXISTS audit_event_append_only()")
+    op.drop_table("referral_statistic")
+    op.drop_table("case_statistic")
+    op.drop_table("alert_referral")
+    op.drop_table("alert_note")
+    op.drop_table("alert_case")
     op.drop_table("audit_event")
     op.drop_table("staff_api_token")
     op.drop_table("staff_session")
