@@ -1,0 +1,125 @@
+"""The quick start works as a new engineer runs it: SQLite, no services, one command per step."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.parse
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _hushbakht(*args: str, env: dict[str, str], timeout: float = 120) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "backend.cli", *args], cwd=ROOT, env=env,
+                          capture_output=True, text=True, timeout=timeout, check=False)
+
+
+def _embedded_env(data_dir: Path) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items()
+           if not k.startswith(("DATABASE_", "CELERY_", "REDIS_", "TWILIO_", "HOTLINE_"))}
+    env.update({"HUSHBAKHT_DATA_DIR": str(data_dir), "LOG_LEVEL": "INFO"})
+    return env
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _get_json(url: str) -> tuple[int, dict[str, object]]:
+    try:
+        with urllib.request.urlopen(url, timeout=5) as response:  # noqa: S310 - loopback only
+            return response.status, json.loads(response.read())
+    except urllib.error.HTTPError as exc:
+        return exc.code, json.loads(exc.read())
+
+
+@pytest.fixture(scope="module")
+def quick_start(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path]]:
+    data_dir = tmp_path_factory.mktemp("quickstart")
+    env = _embedded_env(data_dir)
+    upgrade = _hushbakht("db", "upgrade", env=env)
+    assert upgrade.returncode == 0, upgrade.stderr
+    imported = _hushbakht("content", "import", env=env)
+    assert imported.returncode == 0, imported.stderr
+    assert "created" in imported.stdout
+    port = _free_port()
+    log = (data_dir / "serve.log").open("w")
+    server = subprocess.Popen([sys.executable, "-m", "backend.cli", "serve", "--port", str(port),
+                               "--workers", "1"], cwd=ROOT, env=env, stdout=log,
+                              stderr=subprocess.STDOUT, start_new_session=True)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            try:
+                if _get_json(base + "/readyz")[0] == 200:
+                    break
+            except OSError:
+                pass
+            assert server.poll() is None, (data_dir / "serve.log").read_text()
+            time.sleep(0.3)
+        else:
+            pytest.fail("the server did not become ready:\n" + (data_dir / "serve.log").read_text())
+        yield base, data_dir
+    finally:
+        os.killpg(server.pid, signal.SIGTERM)
+        try:
+            server.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            os.killpg(server.pid, signal.SIGKILL)
+        log.close()
+
+
+@pytest.mark.slow
+def test_quick_start_serves_the_corpus_from_sqlite_with_its_worker(quick_start: tuple[str, Path]) -> None:
+    base, data_dir = quick_start
+    status, ready = _get_json(base + "/readyz")
+    assert status == 200 and ready["checks"] == {"database": "ok", "broker": "ok"}
+    status, page = _get_json(base + "/api/v1/articles?locale=tg&limit=50")
+    assert status == 200 and len(page["items"]) >= 20  # type: ignore[arg-type]
+    assert (data_dir / "hushbakht.sqlite3").exists()
+
+
+@pytest.mark.slow
+def test_sqlite_search_folds_tajik_letters_and_case(quick_start: tuple[str, Path]) -> None:
+    base, _ = quick_start
+    # "ҲОНА" typed with the Russian substitute letter and capitals still finds Tajik "хона"/"ҳона" words.
+    for query in ("палов", "ПАЛОВ"):
+        status, found = _get_json(base + "/api/v1/search?locale=tg&q=" + urllib.parse.quote(query))
+        assert status == 200
+        assert "plov-for-everyone" in [i["translation_key"] for i in found["items"]]  # type: ignore[index]
+    status, found = _get_json(base + "/api/v1/search?locale=tg&q=" + urllib.parse.quote("зуровари"))
+    assert status == 200 and found["items"], "substitute letters (у for ӯ) must match"
+
+
+@pytest.mark.slow
+def test_logs_are_json_and_carry_no_query_strings(quick_start: tuple[str, Path]) -> None:
+    base, data_dir = quick_start
+    _get_json(base + "/api/v1/search?locale=en&q=secretword")
+    time.sleep(0.5)
+    lines = [line for line in (data_dir / "serve.log").read_text().splitlines() if line.startswith("{")]
+    records = [json.loads(line) for line in lines]
+    access = [r for r in records if r.get("logger") == "hushbakht.access"]
+    assert access and all(r.get("request_id") for r in access)
+    assert "secretword" not in (data_dir / "serve.log").read_text()
+
+
+def test_a_bad_setting_is_one_readable_message_not_a_traceback(tmp_path: Path) -> None:
+    env = _embedded_env(tmp_path)
+    env.update({"DATABASE_URL": "mysql://nope", "PAGE_LIMIT_MAX": "lots"})
+    result = _hushbakht("db", "upgrade", env=env, timeout=60)
+    assert result.returncode == 2
+    assert "DATABASE_URL" in result.stderr and "PAGE_LIMIT_MAX" in result.stderr
+    assert "Traceback" not in result.stderr
