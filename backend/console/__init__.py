@@ -18,7 +18,7 @@ from backend.errors import Problem
 from backend.security.access import current_staff, load_request_session
 from backend.security.csrf import csrf_field, csrf_token
 from backend.security.headers import install_security_headers
-from backend.security.roles import Role
+from backend.security.roles import HOTLINE_ROLES, Role
 
 bp = Blueprint("console", __name__, url_prefix="/console")
 
@@ -39,7 +39,7 @@ def role_label(role: str) -> str:
 def register_console(app: Flask) -> None:
     """Register the console blueprint, i18n, headers and template helpers on ``app``."""
     from backend.app import get_settings
-    from backend.console import auth_views, home  # noqa: F401 - routes on bp
+    from backend.console import alerts, auth_views, home  # noqa: F401 - routes on bp
     from backend.console.i18n import init_i18n
     from backend.console.navigation import nav_for, register_nav_item
 
@@ -47,19 +47,63 @@ def register_console(app: Flask) -> None:
     install_security_headers(app, get_settings(app))
     app.register_blueprint(bp)
     register_nav_item("console.home", lazy_gettext("Home"), list(Role), order=0)
+    register_nav_item("console.alert_queue", lazy_gettext("Alerts"), HOTLINE_ROLES, order=10)
     app.jinja_env.globals.update(csrf_field=csrf_field, csrf_token=csrf_token,
                                  current_staff=current_staff, nav_for=nav_for)
     app.jinja_env.globals["page_locale"] = lambda: str(get_locale() or "en")
     app.jinja_env.filters["staff_datetime"] = _staff_datetime
     app.jinja_env.filters["role_label"] = role_label
+    app.jinja_env.filters["alert_status"] = alert_status_label
+    app.jinja_env.filters["event_kind"] = event_kind_label
+
+
+ALERT_STATUS_LABELS = {
+    "received": lazy_gettext("received"),
+    "relaying": lazy_gettext("relaying"),
+    "relayed": lazy_gettext("relayed"),
+    "accepted": lazy_gettext("accepted"),
+    "closed": lazy_gettext("closed"),
+    "cancelled": lazy_gettext("cancelled"),
+}
+
+EVENT_KIND_LABELS = {
+    "received": lazy_gettext("Alert received"),
+    "relayed": lazy_gettext("Hotline reached"),
+    "accepted": lazy_gettext("Accepted"),
+    "note_added": lazy_gettext("Note added"),
+    "referred": lazy_gettext("Referred"),
+    "closed": lazy_gettext("Closed"),
+    "reopened": lazy_gettext("Reopened"),
+    "cancelled": lazy_gettext("Cancelled by her"),
+    "duress_cancel": lazy_gettext("Cancelled under duress"),
+    "escalated": lazy_gettext("Escalated"),
+}
+
+
+def alert_status_label(status: str) -> str:
+    """The translated alert status (``{{ status|alert_status }}``)."""
+    return str(ALERT_STATUS_LABELS.get(status, status))
+
+
+def event_kind_label(kind: str) -> str:
+    """The translated timeline event (``{{ kind|event_kind }}``); unknown kinds as they are."""
+    return str(EVENT_KIND_LABELS.get(kind, kind))
 
 
 def _staff_datetime(value: Any, fmt: str = "medium") -> str:
-    """A datetime in the staff member's language and time zone (``{{ when|staff_datetime }}``)."""
-    if value is None:
+    """A datetime (or ISO 8601 string) in the staff member's language and time zone
+    (``{{ when|staff_datetime }}``)."""
+    if value is None or value == "":
         return ""
+    from datetime import datetime
+
     from backend.clock import as_utc
 
+    if isinstance(value, str):
+        try:
+            value = datetime.fromisoformat(value.replace("Z", "+00:00"))
+        except ValueError:
+            return value
     return str(format_datetime(as_utc(value), fmt))
 
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Flask, current_app, has_request_context, request
-from flask_babel import Babel
+from flask_babel import Babel, refresh
 
 from backend.config import SUPPORTED_LOCALES
 from backend.security.request_state import staff_state
@@ -61,3 +61,6 @@ def init_i18n(app: Flask) -> None:
     app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", "translations")
     app.config.setdefault("BABEL_DEFAULT_LOCALE", "en")
     babel.init_app(app, locale_selector=select_locale, timezone_selector=select_timezone)
+    # Flask-Babel caches the choice on ``g``, which outlives a request when an app context is
+    # held across requests (tests, CLI); choose afresh for every request.
+    app.before_request(refresh)

@@ -102,6 +102,7 @@ def require_role(*roles: Role | str) -> Callable[[F], F]:
             verify_csrf()
             state = staff_state()
             state.user, state.actor = live.user, Actor.of(live.user, "console")
+            refresh_locale()
             return view(*args, **kwargs)
 
         wrapper.allowed_roles = allowed  # type: ignore[attr-defined]
@@ -137,6 +138,13 @@ def require_staff_token(*roles: Role | str) -> Callable[[F], F]:
         return cast(F, wrapper)
 
     return decorate
+
+
+def refresh_locale() -> None:
+    """Let Flask-Babel pick the admitted user's language and time zone for this request."""
+    from flask_babel import refresh
+
+    refresh()
 
 
 def _to_login() -> Response:

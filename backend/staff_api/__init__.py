@@ -17,6 +17,6 @@ bp = Blueprint("staff_api", __name__, url_prefix=STAFF_API_PREFIX)
 
 def register_staff_api(app: Flask) -> None:
     """Register the staff API blueprint (tokens, alerts, on-call chain, devices)."""
-    from backend.staff_api import auth  # noqa: F401 - routes on bp
+    from backend.staff_api import alerts, auth  # noqa: F401 - routes on bp
 
     app.register_blueprint(bp)
