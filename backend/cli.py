@@ -132,7 +132,7 @@ def content_import(path: str | None, verbose: bool) -> None:
     except CorpusError as exc:
         raise click.ClickException(str(exc)) from None
     report = import_corpus(
-        entries, GatedArticleStore(db.session(), current_moderator()),
+        entries, GatedArticleStore(db.session, current_moderator()),
         progress=(lambda name, outcome: click.echo(f"  {outcome:9} {name}")) if verbose else None)
     db.session.commit()
     click.echo(f"content import: {report.summary()}")

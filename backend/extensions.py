@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from sqlalchemy import MetaData
-from sqlalchemy.orm import DeclarativeBase
+from sqlalchemy.orm import DeclarativeBase, Session
 
 
 class Base(DeclarativeBase):
@@ -19,5 +19,15 @@ class Base(DeclarativeBase):
     })
 
 
-db = SQLAlchemy(model_class=Base)
+class TypedSQLAlchemy(SQLAlchemy):
+    """Flask-SQLAlchemy with ``session`` typed as the :class:`Session` its scoped session proxies.
+
+    Services take a plain ``Session`` (tests may pass any session); the scoped session forwards every
+    call to the current one, so views and tasks pass ``db.session`` directly.
+    """
+
+    session: Session  # type: ignore[assignment]
+
+
+db = TypedSQLAlchemy(model_class=Base)
 migrate = Migrate()

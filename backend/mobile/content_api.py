@@ -28,7 +28,7 @@ def _settings() -> Settings:
 
 
 def _version() -> int:
-    return current_change_seq(db.session())
+    return current_change_seq(db.session)
 
 
 @bp.get("/categories")
@@ -54,7 +54,7 @@ def list_articles() -> Response:
     cursor = text_param("cursor", required=False, max_length=400)
 
     def build() -> dict[str, object]:
-        page = content_catalog.list_articles(db.session(), locale, category=category, tag=tag,
+        page = content_catalog.list_articles(db.session, locale, category=category, tag=tag,
                                              limit=limit, cursor=cursor)
         return {"locale": locale, "items": page.items, "next_cursor": page.next_cursor}
 
@@ -67,7 +67,7 @@ def get_article(slug: str) -> Response:
     settings = _settings()
     locale = resolve_locale(settings.default_locale)
     version = _version()
-    article = content_catalog.get_article(db.session(), locale, slug)
+    article = content_catalog.get_article(db.session, locale, slug)
     if article is None:
         raise Problem(404, "article-not-found", "Article not found",
                       "No published article has this slug.")
@@ -86,7 +86,7 @@ def search() -> Response:
     return cached_json(
         ("search", locale, q, limit), _version(),
         lambda: {"locale": locale, "query": q,
-                 "items": content_catalog.search_articles(db.session(), locale, q, limit)},
+                 "items": content_catalog.search_articles(db.session, locale, q, limit)},
         max_age=settings.cache_max_age, content_language=locale)
 
 
@@ -98,5 +98,5 @@ def sync() -> Response:
     limit = limit_param(100, 200)
     return cached_json(
         ("sync", locale, since, limit), _version(),
-        lambda: {"locale": locale, **content_catalog.sync_changes(db.session(), locale, since, limit)},
+        lambda: {"locale": locale, **content_catalog.sync_changes(db.session, locale, since, limit)},
         max_age=0, content_language=locale)
