@@ -61,6 +61,12 @@ def create_app(settings: Settings | None = None, **overrides: Any) -> Flask:
     register_console(app)
     register_staff_api(app)
 
+    from backend.console.editorial import register_editorial_console
+    from backend.staff_api import editorial as staff_editorial_api
+
+    register_editorial_console(app)
+    app.register_blueprint(staff_editorial_api.bp)
+
     from backend.sos.setup import init_sos
 
     init_sos(app, settings)  # SOS: rate limits, relay adapters, mobile SOS API, Twilio webhooks
