@@ -8,6 +8,7 @@ records what would be sent.
 from __future__ import annotations
 
 import logging
+import warnings
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -39,21 +40,26 @@ class FirebasePushSender:
 
     def send_data(self, token: str, data: dict[str, str]) -> PushResult:
         from firebase_admin import exceptions, messaging
+        from google.auth.exceptions import GoogleAuthError
 
-        message = messaging.Message(
-            data=data, token=token,
-            android=messaging.AndroidConfig(priority="high", ttl=300),
-            apns=messaging.APNSConfig(headers={"apns-push-type": "background",
-                                               "apns-priority": "5"},
-                                      payload=messaging.APNSPayload(
-                                          aps=messaging.Aps(content_available=True))))
+        with warnings.catch_warnings():
+            # firebase-admin 7.7 deprecates ``token`` for ``fid``; staff apps still register FCM
+            # registration tokens, which FCM v1 keeps accepting.
+            warnings.simplefilter("ignore", DeprecationWarning)
+            message = messaging.Message(
+                data=data, token=token,
+                android=messaging.AndroidConfig(priority="high", ttl=300),
+                apns=messaging.APNSConfig(headers={"apns-push-type": "background",
+                                                   "apns-priority": "5"},
+                                          payload=messaging.APNSPayload(
+                                              aps=messaging.Aps(content_available=True))))
         try:
             message_id = messaging.send(message, app=self._app)
         except (messaging.UnregisteredError, messaging.SenderIdMismatchError) as exc:
             return PushResult(False, error=type(exc).__name__, token_invalid=True)
-        except (exceptions.FirebaseError, ValueError) as exc:
+        except (exceptions.FirebaseError, GoogleAuthError, ValueError) as exc:
             return PushResult(False, error=type(exc).__name__)
-        return PushResult(True, message_id=message_id)
+        return PushResult(True, message_id=str(message_id).rsplit("/", 1)[-1][:64])
 
 
 class DryRunPushSender:
@@ -67,11 +73,14 @@ class DryRunPushSender:
         return PushResult(True, message_id=None, dry_run=True)
 
 
-def firebase_app(credentials_file: str, project_id: str, name: str = "hushbakht") -> Any:
-    """The named firebase-admin app for these credentials (created once per process)."""
+def firebase_app(credentials_file: str, project_id: str) -> Any:
+    """The firebase-admin app for these credentials (created once per process)."""
+    import hashlib
+
     import firebase_admin
     from firebase_admin import credentials
 
+    name = "hushbakht-" + hashlib.sha256(f"{credentials_file}|{project_id}".encode()).hexdigest()[:12]
     try:
         return firebase_admin.get_app(name)
     except ValueError:

@@ -25,11 +25,12 @@ from backend.models.sos import Device
 from backend.security.encryption import get_cipher
 from backend.sos.codes import random_code
 
-# PINs are short: slow hashing (argon2id, library defaults). Device secrets are 256 random bits, so
-# cheaper parameters suffice (OWASP minimum m=19 MiB, t=2) and a verified secret is remembered in
-# memory for a few minutes, which keeps alert intake fast (docs/sos.md, "Device authentication").
-_pin_hasher = PasswordHasher()
-_secret_hasher = PasswordHasher(time_cost=2, memory_cost=19456, parallelism=1)
+# argon2id with OWASP's recommended parameters (m=19 MiB, t=2, p=1). A 4-8 digit PIN cannot resist an
+# offline attack under any hash; what protects it is the wrong-PIN rate limit and keeping the database
+# private. Device secrets are 256 random bits; a verified secret is remembered in memory for a few
+# minutes, which keeps alert intake fast (docs/sos.md, "Device authentication").
+_pin_hasher = PasswordHasher(time_cost=2, memory_cost=19456, parallelism=1)
+_secret_hasher = _pin_hasher
 _VERIFIED_TTL = 300.0
 _verified: dict[str, tuple[bytes, float]] = {}
 _verified_lock = threading.Lock()

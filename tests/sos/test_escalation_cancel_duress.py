@@ -1,0 +1,159 @@
+"""Escalation along the on-call chain with staff pushes (real firebase-admin, local fake), cancel
+and the duress PIN, the on-call chain and staff device services."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from flask.testing import FlaskClient
+
+from backend import clock
+from backend.extensions import db
+from backend.sos.alerts import accept_alert, alert_timeline
+from backend.sos.escalation import escalate_due_alerts
+from backend.sos.oncall import ChainEntry, get_on_call_chain, replace_on_call_chain
+from backend.sos.staff_devices import on_duty_device_tokens, register_staff_device
+from tests.sos.conftest import HOTLINE, new_alert_body
+from tests.sos.helpers import relay_pending
+from tests.support.firebase_fakes import (  # noqa: F401
+    PROJECT_ID,
+    FirebaseFake,
+    firebase_fake,
+    firebase_server,
+)
+from tests.support.twilio_mock import TwilioMock
+
+STAFF_TOKEN = "fcm-token-on-duty-" + "x" * 40
+
+
+@pytest.fixture
+def app_env(app_env: dict[str, str], firebase_fake: FirebaseFake) -> dict[str, str]:  # noqa: F811
+    app_env.update({"FIREBASE_CREDENTIALS_FILE": str(firebase_fake.credentials_file),
+                    "FIREBASE_PROJECT_ID": PROJECT_ID, "ESCALATION_SECONDS": "60"})
+    return app_env
+
+
+def _alert(client: FlaskClient, device: dict[str, Any]) -> dict[str, Any]:
+    body = new_alert_body()
+    assert client.post("/api/v1/alerts", json=body, headers=device["auth"]).status_code == 201
+    relay_pending()
+    return body
+
+
+def test_unaccepted_alert_escalates_to_the_next_number_and_pushes_staff(
+        client: FlaskClient, register: Any, twilio_mock: TwilioMock,
+        firebase_fake: FirebaseFake) -> None:
+    register_staff_device(token=STAFF_TOKEN, on_duty=True)
+    register_staff_device(token="fcm-token-off-duty-" + "y" * 40, on_duty=False)
+    db.session.commit()
+    device = register()
+    start = clock.now()
+    with clock.frozen(start):
+        body = _alert(client, device)
+        assert escalate_due_alerts() == 0  # not yet
+        clock.advance(timedelta(seconds=61))
+        assert escalate_due_alerts() == 1
+        relay_pending()
+    assert len(twilio_mock.sms_to(HOTLINE[1])) == 1 and len(twilio_mock.calls_to(HOTLINE[1])) == 1
+    assert len(twilio_mock.sms_to(HOTLINE[0])) == 1  # the first number is not texted again
+    assert firebase_fake.tokens_pushed() == [STAFF_TOKEN]
+    pushed = firebase_fake.messages[0]["message"]
+    assert "notification" not in pushed  # data-only
+    assert pushed["data"]["type"] == "sos_escalate" and pushed["data"]["alert"] == body["id"]
+    assert firebase_fake.grants >= 1  # the SDK really authenticated against the fake token server
+
+
+def test_acceptance_stops_escalation(client: FlaskClient, register: Any,
+                                     twilio_mock: TwilioMock) -> None:
+    device = register()
+    start = clock.now()
+    with clock.frozen(start):
+        body = _alert(client, device)
+        alert_id = body["id"].replace("-", "")
+        assert accept_alert(alert_id, actor="staff:amina", via="console") is True
+        assert accept_alert(alert_id, actor="staff:other", via="console") is False  # first wins
+        clock.advance(timedelta(minutes=10))
+        assert escalate_due_alerts() == 0
+    timeline = alert_timeline(alert_id)
+    assert timeline is not None and timeline["accepted_by"] == "staff:amina"
+    assert twilio_mock.sms_to(HOTLINE[1]) == []
+
+
+def test_real_cancel_is_relayed_and_stops_escalation(client: FlaskClient, register: Any,
+                                                     twilio_mock: TwilioMock) -> None:
+    device = register()
+    start = clock.now()
+    with clock.frozen(start):
+        body = _alert(client, device)
+        response = client.post(f"/api/v1/alerts/{body['id']}/cancel", json={"pin": "1234"},
+                               headers=device["auth"])
+        assert response.status_code == 200 and response.get_json()["status"] == "cancelled"
+        relay_pending()
+        clock.advance(timedelta(minutes=10))
+        assert escalate_due_alerts() == 0
+    texts = [c.body for c in twilio_mock.sms_to(HOTLINE[0])]
+    assert len(texts) == 2 and "бекор" in texts[1]
+    assert twilio_mock.sms_to(HOTLINE[1]) == []
+
+
+def test_duress_pin_looks_like_cancel_but_escalates(client: FlaskClient, register: Any,
+                                                    twilio_mock: TwilioMock,
+                                                    firebase_fake: FirebaseFake) -> None:
+    register_staff_device(token=STAFF_TOKEN, on_duty=True)
+    db.session.commit()
+    device = register()
+    body = _alert(client, device)
+    real_device = register()
+    real_body = _alert(client, real_device)
+    duress = client.post(f"/api/v1/alerts/{body['id']}/cancel", json={"pin": "9876"},
+                         headers=device["auth"])
+    real = client.post(f"/api/v1/alerts/{real_body['id']}/cancel", json={"pin": "1234"},
+                       headers=real_device["auth"])
+    assert duress.status_code == real.status_code == 200
+    assert set(duress.get_json()) == set(real.get_json())
+    assert duress.get_json()["status"] == real.get_json()["status"] == "cancelled"
+    status = client.get(f"/api/v1/alerts/{body['id']}", headers=device["auth"]).get_json()
+    assert status["status"] == "cancelled"  # what anyone watching the phone sees
+    relay_pending()
+    timeline = alert_timeline(body["id"].replace("-", ""))
+    assert timeline is not None and timeline["status"] != "cancelled" and timeline["duress"]
+    assert any("ХАТАР" in c.body for c in twilio_mock.sms_to(HOTLINE[0]))
+    assert len(twilio_mock.calls_to(HOTLINE[1])) == 1  # escalated at once to the next number
+    assert [m["message"]["data"]["type"] for m in firebase_fake.messages].count("sos_duress") == 1
+
+
+def test_wrong_pins_are_rate_limited(client: FlaskClient, register: Any) -> None:
+    device = register()
+    body = _alert(client, device)
+    path = f"/api/v1/alerts/{body['id']}/cancel"
+    codes = [client.post(path, json={"pin": "0000"}, headers=device["auth"]).status_code
+             for _ in range(6)]
+    assert codes == [403] * 5 + [429]
+    assert client.post(path, json={"pin": "1234"}, headers=device["auth"]).status_code == 429
+    status = client.get(f"/api/v1/alerts/{body['id']}", headers=device["auth"]).get_json()
+    assert status["status"] == "received"
+
+
+@pytest.mark.usefixtures("app")
+def test_on_call_chain_from_settings_then_from_the_console() -> None:
+    assert [e.phone for e in get_on_call_chain()] == HOTLINE
+    replace_on_call_chain([ChainEntry("+992933333333", "night shift"),
+                           {"phone": "+992944444444", "label": "backup", "active": False}],
+                          actor="staff:lead")
+    db.session.commit()
+    assert [(e.phone, e.label) for e in get_on_call_chain()] == [("+992933333333", "night shift")]
+    assert len(get_on_call_chain(include_inactive=True)) == 2
+    replace_on_call_chain([], actor="staff:lead")
+    db.session.commit()
+    assert [e.phone for e in get_on_call_chain()] == HOTLINE
+
+
+@pytest.mark.usefixtures("app")
+def test_staff_device_registration_is_idempotent_per_token() -> None:
+    first = register_staff_device(token=STAFF_TOKEN, on_duty=True, staff_user_id="u1")
+    again = register_staff_device(token=STAFF_TOKEN, on_duty=True, staff_user_id="u1")
+    db.session.commit()
+    assert first.id == again.id
+    assert on_duty_device_tokens() == [(first.id, STAFF_TOKEN)]
