@@ -84,9 +84,7 @@ def check(registry_dir: Path | None) -> None:
     type=click.Path(dir_okay=False, exists=True, path_type=Path),
     help="Moderator decisions (JSON lines); repeatable.",
 )
-@click.option(
-    "--promote/--no-promote", default=False, help="Promote the new version if the gate allows it."
-)
+@click.option("--promote/--no-promote", default=False, help="Promote the new version if the gate allows it.")
 def train(
     registry_dir: Path | None, corpus_dir: Path | None, decisions: tuple[Path, ...], promote: bool
 ) -> None:
@@ -118,9 +116,7 @@ def train(
     default=None,
     help="Version to evaluate (default: the promoted one; rules only when none).",
 )
-@click.option(
-    "--corpus", "corpus_dir", type=click.Path(file_okay=False, path_type=Path), default=None
-)
+@click.option("--corpus", "corpus_dir", type=click.Path(file_okay=False, path_type=Path), default=None)
 @click.option("--rubia/--no-rubia", default=False, help="Also run the RuBia pair check.")
 @click.option("--crows/--no-crows", default=False, help="Also run CrowS-Pairs diagnostics.")
 @click.option(
@@ -155,9 +151,7 @@ def evaluate(
     from moderation.moderator import Moderator, load_moderator
 
     root = _registry(registry_dir)
-    moderator = (
-        Moderator(registry.load_model(version, root), version) if version else load_moderator(root)
-    )
+    moderator = Moderator(registry.load_model(version, root), version) if version else load_moderator(root)
     test_rows = [r for r in load_corpus(corpus_dir) if r.split == "test"]
     report: dict[str, Any] = {"corpus_test": evaluate_rows(moderator, test_rows)}
     public = public_data_dir()
@@ -166,9 +160,7 @@ def evaluate(
         (crows, "crows_pairs", evaluate_crows),
     ):
         if wanted:
-            report[name] = (
-                fn(moderator, public) if public.is_dir() else {"skipped": f"{public} is absent"}
-            )
+            report[name] = fn(moderator, public) if public.is_dir() else {"skipped": f"{public} is absent"}
     if edos:
         report["edos_task_a"] = (
             evaluate_edos(public) if public.is_dir() else {"skipped": f"{public} is absent"}
@@ -182,9 +174,7 @@ def evaluate(
 @cli.command()
 @_registry_option
 @click.argument("version")
-@click.option(
-    "--corpus", "corpus_dir", type=click.Path(file_okay=False, path_type=Path), default=None
-)
+@click.option("--corpus", "corpus_dir", type=click.Path(file_okay=False, path_type=Path), default=None)
 @click.option("--force", is_flag=True, help="Skip the gate (recorded in the history).")
 def promote(registry_dir: Path | None, version: str, corpus_dir: Path | None, force: bool) -> None:
     """Promote VERSION if it is not worse than the promoted model on the evaluation sets."""

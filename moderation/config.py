@@ -48,7 +48,7 @@ class DecisionPolicy:
     * otherwise clear.
     """
 
-    review_threshold: dict[str, float] = field(default_factory=lambda: {"article": 0.5, "ad": 0.4})
+    review_threshold: dict[str, float] = field(default_factory=lambda: {"article": 0.6, "ad": 0.55})
     block_threshold: float = 0.85
     block_without_rule: float = 0.97
     rules_only_asserted_score: float = 0.9
@@ -97,10 +97,6 @@ def load_policy(path: str | Path | None = None) -> DecisionPolicy:
         rules_only_asserted_score=float(
             data.get("rules_only_asserted_score", defaults.rules_only_asserted_score)
         ),
-        rules_only_quoted_score=float(
-            data.get("rules_only_quoted_score", defaults.rules_only_quoted_score)
-        ),
-        rules_only_base_score=float(
-            data.get("rules_only_base_score", defaults.rules_only_base_score)
-        ),
+        rules_only_quoted_score=float(data.get("rules_only_quoted_score", defaults.rules_only_quoted_score)),
+        rules_only_base_score=float(data.get("rules_only_base_score", defaults.rules_only_base_score)),
     )

@@ -123,9 +123,9 @@ def sha256_rows(rows: Sequence[LabelledText]) -> str:
     h = hashlib.sha256()
     for r in rows:
         h.update(
-            json.dumps(
-                [r.text, r.lang, r.kind, r.label, r.category, r.split], ensure_ascii=False
-            ).encode("utf-8")
+            json.dumps([r.text, r.lang, r.kind, r.label, r.category, r.split], ensure_ascii=False).encode(
+                "utf-8"
+            )
         )
     return h.hexdigest()
 

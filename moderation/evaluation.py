@@ -29,9 +29,7 @@ def _prf(tp: int, fp: int, fn: int) -> dict[str, float]:
     }
 
 
-def expected_calibration_error(
-    scores: Sequence[float], labels: Sequence[int], bins: int = 10
-) -> float:
+def expected_calibration_error(scores: Sequence[float], labels: Sequence[int], bins: int = 10) -> float:
     """ECE with equal-width bins."""
     s = np.asarray(scores, dtype=float)
     y = np.asarray(labels, dtype=float)
@@ -54,9 +52,7 @@ def _top_category(a: Assessment) -> str:
     return max(a.categories, key=lambda c: a.categories[c])
 
 
-def evaluate_rows(
-    moderator: Moderator, rows: Sequence[LabelledText], examples: int = 4
-) -> dict[str, Any]:
+def evaluate_rows(moderator: Moderator, rows: Sequence[LabelledText], examples: int = 4) -> dict[str, Any]:
     """Full report on labelled rows (normally the corpus test split).
 
     A row counts as flagged when the decision is review or block.
@@ -87,9 +83,7 @@ def evaluate_rows(
                 "ece": expected_calibration_error(
                     [a.score for _, a in lr], [int(r.is_stereotype) for r, _ in lr]
                 ),
-                "lang_detection_accuracy": round(
-                    sum(1 for r, a in lr if a.lang == r.lang) / len(lr), 4
-                ),
+                "lang_detection_accuracy": round(sum(1 for r, a in lr if a.lang == r.lang) / len(lr), 4),
             }
         )
         by_lang[lang] = entry
@@ -97,14 +91,10 @@ def evaluate_rows(
     for c in CATEGORIES:
         tp = sum(1 for r, a in results if r.category == c and _flagged(a) and _top_category(a) == c)
         fp = sum(1 for r, a in results if r.category != c and _flagged(a) and _top_category(a) == c)
-        fn = sum(
-            1 for r, a in results if r.category == c and not (_flagged(a) and _top_category(a) == c)
-        )
+        fn = sum(1 for r, a in results if r.category == c and not (_flagged(a) and _top_category(a) == c))
         entry = _prf(tp, fp, fn)
         in_cat = [a for r, a in results if r.category == c]
-        entry["detected"] = (
-            round(sum(1 for a in in_cat if _flagged(a)) / len(in_cat), 4) if in_cat else 0.0
-        )
+        entry["detected"] = round(sum(1 for a in in_cat if _flagged(a)) / len(in_cat), 4) if in_cat else 0.0
         entry["n"] = len(in_cat)
         by_category[c] = entry
     hard_types: dict[str, Any] = {}
@@ -233,9 +223,7 @@ def evaluate_edos(public_dir: Path, limit: int | None = None) -> dict[str, Any]:
 
     def rows(items: list[tuple[str, int]], split: str) -> list[LabelledText]:
         return [
-            LabelledText(
-                t, "en", "article", "stereotype" if y else "acceptable", None, None, split, "edos"
-            )
+            LabelledText(t, "en", "article", "stereotype" if y else "acceptable", None, None, split, "edos")
             for t, y in items
         ]
 
@@ -245,7 +233,7 @@ def evaluate_edos(public_dir: Path, limit: int | None = None) -> dict[str, Any]:
     train_seconds = time.perf_counter() - started
     threshold = model.best_threshold
     ex = prepare_examples(rows(test, "test"))
-    x = model.transform([e.norm_text for e in ex], np.vstack([e.rule_vec for e in ex]))
+    x = model.transform([(e.norm_text, e.distanced) for e in ex], np.vstack([e.rule_vec for e in ex]))
     scores = model.score(x)
     y = [yy for _, yy in test]
     pred_half = (scores >= 0.5).astype(int)

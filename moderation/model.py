@@ -9,9 +9,11 @@ push hardest towards "stereotype" become spans.
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any
 
 import numpy as np
@@ -56,8 +58,69 @@ class ModelParams:
         }
 
 
-def _identity(text: str) -> str:
-    return text
+Doc = tuple[str, tuple[tuple[int, int], ...]]  # normalised text, distanced ranges
+
+
+def _inside(ranges: tuple[tuple[int, int], ...], pos: int) -> bool:
+    return any(s <= pos < e for s, e in ranges)
+
+
+def iter_word_features(doc: Doc, ngrams: tuple[int, int]) -> Iterator[tuple[str, int, int]]:
+    """Word n-grams with the [start, end) they cover; words in distanced ranges get a "~"."""
+    text, ranges = doc
+    toks = [
+        ("~" + m.group() if ranges and _inside(ranges, m.start()) else m.group(), m.start(), m.end())
+        for m in _WORD_RE.finditer(text)
+    ]
+    lo, hi = ngrams
+    for n in range(lo, hi + 1):
+        for i in range(len(toks) - n + 1):
+            yield " ".join(t[0] for t in toks[i : i + n]), toks[i][1], toks[i + n - 1][2]
+
+
+def iter_char_features(doc: Doc, ngrams: tuple[int, int]) -> Iterator[tuple[str, int, int]]:
+    """Character n-grams of each whitespace token padded with spaces (like char_wb), skipping
+    tokens in distanced ranges, with the token's [start, end)."""
+    text, ranges = doc
+    lo, hi = ngrams
+    for m in _SPACE_TOKEN.finditer(text):
+        if ranges and _inside(ranges, m.start()):
+            continue
+        w = f" {m.group()} "
+        for n in range(lo, hi + 1):
+            for i in range(len(w) - n + 1):
+                yield w[i : i + n], m.start(), m.end()
+
+
+def word_analyzer(doc: Doc, ngrams: tuple[int, int] = (1, 2)) -> list[str]:
+    """Word features of a document (fast path without positions)."""
+    text, ranges = doc
+    if ranges:
+        return [f for f, _, _ in iter_word_features(doc, ngrams)]
+    toks = _WORD_RE.findall(text)
+    out: list[str] = []
+    lo, hi = ngrams
+    for n in range(lo, hi + 1):
+        if n == 1:
+            out += toks
+        else:
+            out += [" ".join(toks[i : i + n]) for i in range(len(toks) - n + 1)]
+    return out
+
+
+def char_analyzer(doc: Doc, ngrams: tuple[int, int] = (2, 5)) -> list[str]:
+    """Character features of a document (fast path without positions)."""
+    text, ranges = doc
+    if ranges:
+        return [f for f, _, _ in iter_char_features(doc, ngrams)]
+    lo, hi = ngrams
+    out: list[str] = []
+    for w in text.split():
+        w = f" {w} "
+        size = len(w)
+        for n in range(lo, hi + 1):
+            out += [w[i : i + n] for i in range(size - n + 1)]
+    return out
 
 
 N_RULE_FEATURES = 3 * len(CATEGORIES) + 2 + len(LANGUAGES)
@@ -88,6 +151,7 @@ class Example:
 
     norm_text: str
     rule_vec: np.ndarray
+    distanced: tuple[tuple[int, int], ...] = ()
     label: int = 0
     category: str | None = None
     weight: float = 1.0
@@ -111,20 +175,13 @@ class StereotypeModel:
     def _new_vectorizers(self) -> tuple[TfidfVectorizer, TfidfVectorizer]:
         p = self.params
         word = TfidfVectorizer(
-            analyzer="word",
-            token_pattern=_WORD_TOKEN,
-            ngram_range=p.word_ngrams,
-            lowercase=False,
-            preprocessor=_identity,
+            analyzer=partial(word_analyzer, ngrams=p.word_ngrams),
             sublinear_tf=True,
             min_df=1,
             dtype=np.float64,
         )
         char = TfidfVectorizer(
-            analyzer="char_wb",
-            ngram_range=p.char_ngrams,
-            lowercase=False,
-            preprocessor=_identity,
+            analyzer=partial(char_analyzer, ngrams=p.char_ngrams),
             sublinear_tf=True,
             min_df=2,
             max_features=p.max_features_char,
@@ -136,7 +193,7 @@ class StereotypeModel:
         self,
         word: TfidfVectorizer,
         char: TfidfVectorizer,
-        texts: list[str],
+        texts: list[Doc],
         rules: np.ndarray,
         fit: bool = False,
     ) -> sparse.csr_matrix:
@@ -160,7 +217,7 @@ class StereotypeModel:
 
     def fit(self, examples: Sequence[Example]) -> StereotypeModel:
         """Fit on prepared examples (deterministic for the same data and params)."""
-        texts = [e.norm_text for e in examples]
+        texts: list[Doc] = [(e.norm_text, e.distanced) for e in examples]
         rules = np.vstack([e.rule_vec for e in examples])
         y = np.array([e.label for e in examples])
         w = np.array([e.weight for e in examples])
@@ -188,14 +245,14 @@ class StereotypeModel:
         if len({examples[i].category for i in pos}) >= 2:
             self.cat_clf = LogisticRegression(
                 C=self.params.category_C,
-                solver="lbfgs",
-                max_iter=2000,
+                solver="saga",
+                max_iter=3000,
                 random_state=self.params.seed,
             ).fit(x[pos], [examples[i].category for i in pos], sample_weight=w[pos])
         return self
 
     # ---- inference -----------------------------------------------------------------------
-    def transform(self, texts: list[str], rules: np.ndarray) -> sparse.csr_matrix:
+    def transform(self, texts: list[Doc], rules: np.ndarray) -> sparse.csr_matrix:
         """Feature matrix for already-normalised texts."""
         assert self.word_vec is not None and self.char_vec is not None
         return self._matrix(self.word_vec, self.char_vec, texts, rules)
@@ -215,71 +272,43 @@ class StereotypeModel:
         classes = list(self.cat_clf.classes_)
         out = []
         for row in probs:
-            out.append(
-                {c: float(row[classes.index(c)]) if c in classes else 0.0 for c in CATEGORIES}
-            )
+            out.append({c: float(row[classes.index(c)]) if c in classes else 0.0 for c in CATEGORIES})
         return out
 
-    def word_contributions(
-        self, norm_text: str, x_row: sparse.csr_matrix
-    ) -> list[tuple[int, int, float]]:
-        """Per whitespace-token contributions (start, end, contribution) towards "stereotype"."""
+    def word_contributions(self, doc: Doc, x_row: sparse.csr_matrix) -> list[tuple[int, int, float]]:
+        """Per whitespace-token contributions (start, end, contribution) towards "stereotype".
+
+        Each n-gram feature's contribution (coef * value) is shared between its occurrences,
+        and each occurrence's share between the tokens it covers.
+        """
         assert self.clf is not None and self.word_vec is not None and self.char_vec is not None
+        text = doc[0]
         coef = self.clf.coef_[0]
         row = x_row.tocsr()
         values = dict(zip(row.indices.tolist(), row.data.tolist(), strict=False))
-        tokens = [(m.start(), m.end()) for m in _SPACE_TOKEN.finditer(norm_text)]
-        scores = [0.0] * len(tokens)
+        tokens = [(m.start(), m.end()) for m in _SPACE_TOKEN.finditer(text)]
         if not tokens:
             return []
         starts = [t[0] for t in tokens]
-
-        def token_index(pos: int) -> int:
-            lo, hi = 0, len(starts) - 1
-            while lo < hi:
-                mid = (lo + hi + 1) // 2
-                if starts[mid] <= pos:
-                    lo = mid
-                else:
-                    hi = mid - 1
-            return lo
-
-        # word n-grams: count occurrences, share each feature's contribution between them
-        vocab = self.word_vec.vocabulary_
-        words = [(m.start(), m.group()) for m in _WORD_RE.finditer(norm_text)]
-        lo_n, hi_n = self.params.word_ngrams
-        occurrences: dict[int, list[int]] = {}
-        for n in range(lo_n, hi_n + 1):
-            for i in range(len(words) - n + 1):
-                gram = " ".join(w for _, w in words[i : i + n])
-                f = vocab.get(gram)
-                if f is not None and f in values:
-                    occurrences.setdefault(f, []).extend(
-                        token_index(words[j][0]) for j in range(i, i + n)
-                    )
-        for f, toks in occurrences.items():
-            share = coef[f] * values[f] / len(toks)
-            for t in toks:
-                scores[t] += share
-        # character n-grams (char_wb pads each whitespace token with spaces)
-        cvocab = self.char_vec.vocabulary_
-        clo, chi = self.params.char_ngrams
-        char_occ: dict[int, list[int]] = {}
-        for t, (s, e) in enumerate(tokens):
-            padded = f" {norm_text[s:e]} "
-            for n in range(clo, chi + 1):
-                for i in range(len(padded) - n + 1):
-                    f = cvocab.get(padded[i : i + n])
-                    if f is not None:
-                        char_occ.setdefault(f, []).append(t)
-        offset = self.n_word
-        for f, toks in char_occ.items():
-            v = values.get(offset + f)
-            if v is None:
-                continue
-            share = coef[offset + f] * v / len(toks)
-            for t in toks:
-                scores[t] += share
+        scores = [0.0] * len(tokens)
+        blocks = (
+            (self.word_vec.vocabulary_, 0, iter_word_features(doc, self.params.word_ngrams)),
+            (self.char_vec.vocabulary_, self.n_word, iter_char_features(doc, self.params.char_ngrams)),
+        )
+        for vocab, offset, features in blocks:
+            occurrences: dict[int, list[tuple[int, int]]] = {}
+            for feat, s, e in features:
+                f = vocab.get(feat)
+                if f is not None and offset + f in values:
+                    first = bisect_right(starts, s) - 1
+                    last = bisect_right(starts, e - 1) - 1
+                    occurrences.setdefault(offset + f, []).append((first, last))
+            for f, occ in occurrences.items():
+                share = coef[f] * values[f] / len(occ)
+                for first, last in occ:
+                    per_token = share / (last - first + 1)
+                    for t in range(first, last + 1):
+                        scores[t] += per_token
         return [(s, e, sc) for (s, e), sc in zip(tokens, scores, strict=True)]
 
 

@@ -13,6 +13,7 @@ from moderation.model import StereotypeModel, rule_features, top_spans
 from moderation.normalise import NormalisedText, detect_language, normalise
 from moderation.rules import RuleHit, StereotypeRules
 
+_Prepared = tuple[str, NormalisedText, list[RuleHit], np.ndarray, str, tuple[tuple[int, int], ...]]
 _STATUS_REASON = {"asserted": "", "quoted": " (quoted)"}
 
 
@@ -45,19 +46,17 @@ class Moderator:
         prepared = [self._prepare(t, kind, lang) for t in texts]
         if self.model is not None and prepared:
             rules_matrix = np.vstack([p[3] for p in prepared])
-            x = self.model.transform([p[1].text for p in prepared], rules_matrix)
+            docs = [(p[1].text, p[5]) for p in prepared]
+            x = self.model.transform(docs, rules_matrix)
             scores = self.model.score(x)
             cats = self.model.category_probs(x)
             return [
-                self._from_model(p, kind, float(scores[i]), cats[i], x[i])
-                for i, p in enumerate(prepared)
+                self._from_model(p, kind, float(scores[i]), cats[i], x[i]) for i, p in enumerate(prepared)
             ]
         return [self._from_rules(p, kind) for p in prepared]
 
     # ---- internals -----------------------------------------------------------------------
-    def _prepare(
-        self, text: str, kind: str, lang: str | None
-    ) -> tuple[str, NormalisedText, list[RuleHit], np.ndarray, str]:
+    def _prepare(self, text: str, kind: str, lang: str | None) -> _Prepared:
         if not isinstance(text, str):
             raise TypeError("text must be a string")
         language = lang if lang in LANGUAGES else detect_language(text)
@@ -65,7 +64,8 @@ class Moderator:
         hits = self.rules.find(norm.text, language)
         marker = self.rules.has_debunking_marker(norm.text, language)
         vec = rule_features(hits, language, kind, marker)
-        return text, norm, hits, vec, language
+        distanced = self.rules.distanced_ranges(norm.text, language)
+        return text, norm, hits, vec, language, distanced
 
     def _rule_spans(self, norm: NormalisedText, hits: list[RuleHit]) -> list[Span]:
         spans = []
@@ -77,10 +77,8 @@ class Moderator:
             spans.append(Span(s, e, h.category, reason))
         return spans
 
-    def _from_rules(
-        self, prepared: tuple[str, NormalisedText, list[RuleHit], np.ndarray, str], kind: str
-    ) -> Assessment:
-        _, norm, hits, _, language = prepared
+    def _from_rules(self, prepared: _Prepared, kind: str) -> Assessment:
+        _, norm, hits, _, language, _ = prepared
         p = self.policy
         categories = dict.fromkeys(CATEGORIES, 0.0)
         for h in hits:
@@ -107,21 +105,20 @@ class Moderator:
 
     def _from_model(
         self,
-        prepared: tuple[str, NormalisedText, list[RuleHit], np.ndarray, str],
+        prepared: _Prepared,
         kind: str,
         score: float,
         cat_probs: dict[str, float],
         x_row: object,
     ) -> Assessment:
-        _, norm, hits, _, language = prepared
+        _, norm, hits, _, language, distanced = prepared
         assert self.model is not None
         asserted = [h for h in hits if h.status == "asserted"]
         mix = dict(cat_probs)
         if asserted:
             rule_cats = {h.category for h in asserted}
             mix = {
-                c: 0.5 * cat_probs[c] + (0.5 / len(rule_cats) if c in rule_cats else 0.0)
-                for c in CATEGORIES
+                c: 0.5 * cat_probs[c] + (0.5 / len(rule_cats) if c in rule_cats else 0.0) for c in CATEGORIES
             }
         categories = {c: score * mix[c] for c in CATEGORIES}
         decision = self.policy.decide(score, kind, bool(asserted))
@@ -129,7 +126,7 @@ class Moderator:
         if decision != "clear":
             spans = self._rule_spans(norm, hits)
             top_cat = max(categories, key=lambda c: categories[c])
-            contribs = self.model.word_contributions(norm.text, x_row)
+            contribs = self.model.word_contributions((norm.text, distanced), x_row)
             for s, e, _ in top_spans(contribs, norm.text):
                 if any(s < h.end and h.start < e for h in hits):
                     continue

@@ -243,7 +243,5 @@ def promote(
         "generation": int(state.get("generation", 0)) + 1,
         "history": history,
     }
-    _atomic_write(
-        root / PROMOTED_FILE, json.dumps(new_state, indent=2, sort_keys=True).encode("utf-8")
-    )
+    _atomic_write(root / PROMOTED_FILE, json.dumps(new_state, indent=2, sort_keys=True).encode("utf-8"))
     return version

@@ -67,6 +67,7 @@ class RuleHit:
 
 
 _SENTENCE_END = re.compile(r"[.!?;\n]+")
+_QUOTED = re.compile(r'"([^"]{1,300})"')
 
 
 def _fold(pattern: str) -> str:
@@ -113,6 +114,23 @@ class StereotypeRules:
     def has_debunking_marker(self, norm_text: str, lang: str) -> bool:
         """True when the text contains a debunking or distancing marker ("it is a myth")."""
         return bool(self._debunk.get(lang, self._debunk["en"]).search(norm_text))
+
+    def distanced_ranges(self, norm_text: str, lang: str) -> tuple[tuple[int, int], ...]:
+        """Stretches of the text that report a view rather than state it: sentences with a
+        debunking or distancing marker, sentences rebutted by the next one, and quotations of
+        three words or more. The model reads words there as a separate, "distanced" vocabulary.
+        """
+        debunk = self._debunk.get(lang, self._debunk["en"])
+        rebuttal = self._rebuttal.get(lang, self._rebuttal["en"])
+        ranges = [
+            (s, e)
+            for s, e in _sentences(norm_text)
+            if debunk.search(norm_text, s, e) or rebuttal.match(norm_text, e)
+        ]
+        for m in _QUOTED.finditer(norm_text):
+            if len(m.group(1).split()) >= 3:
+                ranges.append((m.start(), m.end()))
+        return tuple(sorted(ranges))
 
     def find(self, norm_text: str, lang: str) -> list[RuleHit]:
         """All rule hits in ``norm_text`` (already normalised) for ``lang``, with their status."""

@@ -39,10 +39,12 @@ def prepare_examples(
         norm = normalise(r.text)
         hits = rules.find(norm.text, r.lang)
         marker = rules.has_debunking_marker(norm.text, r.lang)
+        distanced = rules.distanced_ranges(norm.text, r.lang)
         out.append(
             Example(
                 norm.text,
                 rule_features(hits, r.lang, r.kind, marker),
+                distanced,
                 1 if r.is_stereotype else 0,
                 r.category,
                 weight,

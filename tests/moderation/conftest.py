@@ -29,8 +29,9 @@ def corpus_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="session")
-def trained_registry(tmp_path_factory: pytest.TempPathFactory, corpus_dir: Path
-                     ) -> Iterator[tuple[Path, str]]:
+def trained_registry(
+    tmp_path_factory: pytest.TempPathFactory, corpus_dir: Path
+) -> Iterator[tuple[Path, str]]:
     """A registry holding one model trained on the full corpus train split, promoted."""
     root = tmp_path_factory.mktemp("registry")
     version = train(corpus_dir, root)

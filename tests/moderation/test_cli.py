@@ -42,7 +42,8 @@ def test_check_round_trip_with_a_malformed_line(trained_registry: tuple[Path, st
 
 def test_check_without_a_model_uses_the_rules(tmp_path: Path) -> None:
     result = CliRunner().invoke(
-        cli, ["check", "--registry", str(tmp_path)],
+        cli,
+        ["check", "--registry", str(tmp_path)],
         input=json.dumps({"text": "Зани хуб ба шавҳараш итоат мекунад."}) + "\n",
     )
     data = json.loads(result.output)
@@ -65,7 +66,12 @@ def test_python_dash_m_moderation_works(tmp_path: Path) -> None:
     proc = subprocess.run(
         [sys.executable, "-m", "moderation", "check"],
         input=json.dumps({"text": "Мальчики не плачут."}) + "\n",
-        capture_output=True, text=True, cwd=ROOT, env=env, timeout=60, check=False,
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        env=env,
+        timeout=60,
+        check=False,
     )
     assert proc.returncode == 0, proc.stderr
     assert json.loads(proc.stdout)["lang"] == "ru"

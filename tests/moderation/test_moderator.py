@@ -29,8 +29,9 @@ SCREENING_TG = (
 
 
 @pytest.fixture(params=["model", "rules"])
-def any_moderator(request: pytest.FixtureRequest, moderator: Moderator,
-                  rules_moderator: Moderator) -> Moderator:
+def any_moderator(
+    request: pytest.FixtureRequest, moderator: Moderator, rules_moderator: Moderator
+) -> Moderator:
     return moderator if request.param == "model" else rules_moderator
 
 
@@ -67,9 +68,7 @@ def test_debunking_is_clear(moderator: Moderator, text: str) -> None:
 
 
 @pytest.mark.parametrize("lang", ["en", "ru", "tg"])
-def test_spans_point_at_the_stereotype_words_in_the_original_text(
-    moderator: Moderator, lang: str
-) -> None:
+def test_spans_point_at_the_stereotype_words_in_the_original_text(moderator: Moderator, lang: str) -> None:
     # leading spaces, a decomposed letter and odd quotes must not shift the offsets
     prefix = "  Cafe\u0301 «news»: "
     text = prefix + GOOD_WIFE[lang]

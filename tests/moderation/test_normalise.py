@@ -8,9 +8,10 @@ from moderation.normalise import detect_language, normalise
 
 
 def test_tajik_letters_and_their_substitutes_normalise_to_the_same_text() -> None:
-    assert normalise("Зани хуб ба шавҳараш итоат мекунад").text == normalise(
-        "Зани хуб ба шавхараш итоат мекунад"
-    ).text
+    assert (
+        normalise("Зани хуб ба шавҳараш итоат мекунад").text
+        == normalise("Зани хуб ба шавхараш итоат мекунад").text
+    )
     assert normalise("ғӣқӯҳҷ").text == "гикухч"
 
 

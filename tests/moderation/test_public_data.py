@@ -20,8 +20,7 @@ def test_edos_pipeline_learns_something_on_a_small_subset(public_dir: Path) -> N
     assert report["macro_f1"] > 0.6
 
 
-def test_rubia_pairs_are_deduplicated_and_scored(public_dir: Path, moderator: Moderator
-                                                 ) -> None:
+def test_rubia_pairs_are_deduplicated_and_scored(public_dir: Path, moderator: Moderator) -> None:
     pairs = load_rubia_gender(public_dir)
     assert 900 <= len(pairs) <= 1000
     report = evaluate_rubia(moderator, public_dir)

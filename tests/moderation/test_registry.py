@@ -62,9 +62,7 @@ def test_model_file_outside_the_registry_is_refused(
 
 
 @pytest.mark.parametrize("bad", ["../../etc/passwd", "0001-../../x", "latest", ""])
-def test_version_names_cannot_escape_the_registry(
-    trained_registry: tuple[Path, str], bad: str
-) -> None:
+def test_version_names_cannot_escape_the_registry(trained_registry: tuple[Path, str], bad: str) -> None:
     with pytest.raises(registry.RegistryError):
         registry.load_model(bad, trained_registry[0])
 
@@ -77,8 +75,7 @@ def test_promotion_gate_refuses_a_worse_model(
     train_rows = [r for r in load_corpus(corpus_dir) if r.split == "train"]
     # a model that has seen only a handful of examples is clearly worse
     tiny = [r for r in train_rows if r.lang == "en"][:12]
-    worse = registry.save_model(train_model(tiny, ModelParams(calibration_folds=2)),
-                                {"note": "tiny"}, root)
+    worse = registry.save_model(train_model(tiny, ModelParams(calibration_folds=2)), {"note": "tiny"}, root)
     with pytest.raises(registry.PromotionRefused) as refused:
         registry.promote(worse, root, corpus_dir)
     assert refused.value.reasons

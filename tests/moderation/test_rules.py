@@ -79,5 +79,10 @@ def test_quoted_stereotypes_are_not_asserted(text: str, lang: str) -> None:
 def test_every_category_has_rules_in_every_language() -> None:
     for lang, rules in RULES.rules.items():
         assert {r.category for r in rules} == {
-            "roles", "characteristics", "body_image", "mocking", "children", "harmful_norms",
+            "roles",
+            "characteristics",
+            "body_image",
+            "mocking",
+            "children",
+            "harmful_norms",
         }, lang

@@ -22,8 +22,7 @@ def small_corpus(corpus_dir: Path, target: Path, per_lang: int = 40) -> Path:
         lines = src.read_text(encoding="utf-8").splitlines()
         train_lines = [x for x in lines if '"split": "train"' in x][:per_lang]
         test_lines = [x for x in lines if '"split": "test"' in x][: per_lang // 4]
-        (target / f"{lang}.jsonl").write_text("\n".join(train_lines + test_lines) + "\n",
-                                              encoding="utf-8")
+        (target / f"{lang}.jsonl").write_text("\n".join(train_lines + test_lines) + "\n", encoding="utf-8")
     return target
 
 
@@ -45,25 +44,31 @@ def test_test_split_rows_are_never_trained_on(corpus_dir: Path) -> None:
         train_model(rows)
 
 
-def test_moderator_decisions_are_read_and_change_the_model(corpus_dir: Path,
-                                                           tmp_path: Path) -> None:
+def test_moderator_decisions_are_read_and_change_the_model(corpus_dir: Path, tmp_path: Path) -> None:
     decisions = tmp_path / "decisions.jsonl"
     phrase = "Zarbolo cement: strong like a husband, not like his wife."
     decisions.write_text(
         "\n".join(
-            json.dumps({"text": phrase if i % 2 == 0 else f"Zarbolo cement {i} for every home.",
-                        "lang": "en", "kind": "ad",
-                        "label": "stereotype" if i % 2 == 0 else "acceptable",
-                        "category": "characteristics" if i % 2 == 0 else None,
-                        "source": "moderator"})
+            json.dumps(
+                {
+                    "text": phrase if i % 2 == 0 else f"Zarbolo cement {i} for every home.",
+                    "lang": "en",
+                    "kind": "ad",
+                    "label": "stereotype" if i % 2 == 0 else "acceptable",
+                    "category": "characteristics" if i % 2 == 0 else None,
+                    "source": "moderator",
+                }
+            )
             for i in range(10)
-        ) + "\n",
+        )
+        + "\n",
         encoding="utf-8",
     )
     rows = read_decisions(decisions)
     assert len(rows) == 10
-    assert rows[0] == LabelledText(phrase, "en", "ad", "stereotype", "characteristics", None,
-                                   "train", "moderator", "")
+    assert rows[0] == LabelledText(
+        phrase, "en", "ad", "stereotype", "characteristics", None, "train", "moderator", ""
+    )
     small = small_corpus(corpus_dir, tmp_path / "corpus")
     plain = train(small, tmp_path / "reg")
     with_decisions = train(small, tmp_path / "reg", decisions=[decisions])
@@ -72,14 +77,15 @@ def test_moderator_decisions_are_read_and_change_the_model(corpus_dir: Path,
     assert meta["data"]["n_decisions"] == 10
     assert str(decisions) in meta["data"]["decision_files"]
     before = Moderator(registry.load_model(plain, tmp_path / "reg")).assess(phrase, kind="ad")
-    after = Moderator(registry.load_model(with_decisions, tmp_path / "reg")).assess(phrase,
-                                                                                    kind="ad")
+    after = Moderator(registry.load_model(with_decisions, tmp_path / "reg")).assess(phrase, kind="ad")
     assert after.score > before.score
 
 
 def test_malformed_decision_lines_are_reported_with_their_line(tmp_path: Path) -> None:
     path = tmp_path / "d.jsonl"
-    path.write_text('{"text": "x", "lang": "en", "label": "stereotype"}\n{"text": "y", '
-                    '"label": "maybe"}\n', encoding="utf-8")
+    path.write_text(
+        '{"text": "x", "lang": "en", "label": "stereotype"}\n{"text": "y", "label": "maybe"}\n',
+        encoding="utf-8",
+    )
     with pytest.raises(CorpusError, match=":2:"):
         read_decisions(path)
