@@ -11,6 +11,7 @@ import pytest
 from flask.testing import FlaskClient
 
 from tests.conftest import base_environment
+from tests.support.firebase_fakes import firebase_fake, firebase_server  # noqa: F401
 from tests.support.twilio_mock import TwilioMock, twilio_mock, twilio_settings  # noqa: F401
 
 HOTLINE = ["+992900000001", "+992900000002", "+992900000003"]

@@ -17,19 +17,14 @@ from backend.sos.oncall import ChainEntry, get_on_call_chain, replace_on_call_ch
 from backend.sos.staff_devices import on_duty_device_tokens, register_staff_device
 from tests.sos.conftest import HOTLINE, new_alert_body
 from tests.sos.helpers import relay_pending
-from tests.support.firebase_fakes import (  # noqa: F401
-    PROJECT_ID,
-    FirebaseFake,
-    firebase_fake,
-    firebase_server,
-)
+from tests.support.firebase_fakes import PROJECT_ID, FirebaseFake
 from tests.support.twilio_mock import TwilioMock
 
 STAFF_TOKEN = "fcm-token-on-duty-" + "x" * 40
 
 
 @pytest.fixture
-def app_env(app_env: dict[str, str], firebase_fake: FirebaseFake) -> dict[str, str]:  # noqa: F811
+def app_env(app_env: dict[str, str], firebase_fake: FirebaseFake) -> dict[str, str]:
     app_env.update({"FIREBASE_CREDENTIALS_FILE": str(firebase_fake.credentials_file),
                     "FIREBASE_PROJECT_ID": PROJECT_ID, "ESCALATION_SECONDS": "60"})
     return app_env
