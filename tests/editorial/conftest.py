@@ -117,3 +117,6 @@ def publish_live(session: Any, kind: str, item_id: str, gate: Any) -> None:
 
 def aware(year: int, month: int, day: int, hour: int = 0) -> datetime:
     return datetime(year, month, day, hour, tzinfo=UTC)
+
+
+from tests.support.staff import login_as, page_csrf, staff_api_headers  # noqa: E402,F401
