@@ -18,7 +18,7 @@ from backend.errors import Problem
 from backend.security.access import current_staff, load_request_session
 from backend.security.csrf import csrf_field, csrf_token
 from backend.security.headers import install_security_headers
-from backend.security.roles import HOTLINE_ROLES, Role
+from backend.security.roles import HOTLINE_ROLES, OVERSIGHT_ROLES, STATISTICS_ROLES, Role
 
 bp = Blueprint("console", __name__, url_prefix="/console")
 
@@ -39,7 +39,7 @@ def role_label(role: str) -> str:
 def register_console(app: Flask) -> None:
     """Register the console blueprint, i18n, headers and template helpers on ``app``."""
     from backend.app import get_settings
-    from backend.console import alerts, auth_views, home  # noqa: F401 - routes on bp
+    from backend.console import alerts, auth_views, home, oversight  # noqa: F401 - routes
     from backend.console.i18n import init_i18n
     from backend.console.navigation import nav_for, register_nav_item
 
@@ -48,6 +48,11 @@ def register_console(app: Flask) -> None:
     app.register_blueprint(bp)
     register_nav_item("console.home", lazy_gettext("Home"), list(Role), order=0)
     register_nav_item("console.alert_queue", lazy_gettext("Alerts"), HOTLINE_ROLES, order=10)
+    register_nav_item("console.statistics", lazy_gettext("Statistics"), STATISTICS_ROLES,
+                      order=20)
+    register_nav_item("console.oncall", lazy_gettext("On-call chain"), OVERSIGHT_ROLES, order=30)
+    register_nav_item("console.audit_log", lazy_gettext("Audit log"), OVERSIGHT_ROLES, order=40)
+    register_nav_item("console.account", lazy_gettext("My account"), list(Role), order=90)
     app.jinja_env.globals.update(csrf_field=csrf_field, csrf_token=csrf_token,
                                  current_staff=current_staff, nav_for=nav_for)
     app.jinja_env.globals["page_locale"] = lambda: str(get_locale() or "en")

@@ -1,0 +1,147 @@
+"""Supervisor and admin pages: on-call chain, audit log, statistics; and every user's preferences."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from flask import Response, redirect, render_template, request, url_for
+from flask_babel import get_timezone
+from werkzeug.wrappers import Response as BaseResponse
+
+from backend.config import SUPPORTED_LOCALES
+from backend.console import bp
+from backend.errors import Problem, validation_problem
+from backend.extensions import db
+from backend.security.access import current_actor, current_staff, require_role
+from backend.security.roles import OVERSIGHT_ROLES, STATISTICS_ROLES, Role
+from backend.services.audit import AuditFilter, record_audit, search_audit
+from backend.services.staff_accounts import AccountError, set_preferences
+from backend.services.staff_oncall import chain_for_staff, replace_chain
+from backend.services.statistics import statistics_csv, statistics_tables
+
+MONTH = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
+ONCALL_BLANK_ROWS = 3
+COMMON_ZONES = ("Asia/Dushanbe", "Asia/Tashkent", "Asia/Bishkek", "Europe/Moscow", "UTC")
+
+
+@bp.route("/oncall", methods=["GET", "POST"])
+@require_role(*OVERSIGHT_ROLES)
+def oncall() -> str | BaseResponse:
+    """View and replace the on-call chain (order = position)."""
+    from flask import current_app
+
+    from backend.app import get_settings
+
+    error = None
+    if request.method == "POST":
+        phones = request.form.getlist("phone")
+        labels = request.form.getlist("label")
+        actives = set(request.form.getlist("active"))
+        entries = [{"phone": phone.strip(), "label": (labels[i] if i < len(labels) else "").strip(),
+                    "active": str(i) in actives}
+                   for i, phone in enumerate(phones) if phone.strip()]
+        try:
+            replace_chain(entries, current_actor())
+        except Problem as exc:
+            db.session.rollback()
+            error = exc.detail
+        else:
+            return redirect(url_for("console.oncall", done="saved"), code=303)
+    settings = get_settings(current_app)
+    return render_template("console/oncall.html", entries=chain_for_staff(current_actor()),
+                           blank_rows=ONCALL_BLANK_ROWS, error=error,
+                           saved=request.args.get("done") == "saved",
+                           escalation_seconds=getattr(settings, "escalation_seconds", None))
+
+
+def _local_day(value: str, zone: ZoneInfo) -> datetime | None:
+    if not value:
+        return None
+    try:
+        day = datetime.strptime(value, "%Y-%m-%d")
+    except ValueError:
+        raise validation_problem("Dates are written YYYY-MM-DD.") from None
+    return day.replace(tzinfo=zone)
+
+
+@bp.get("/audit")
+@require_role(*OVERSIGHT_ROLES)
+def audit_log() -> str:
+    """The audit log, newest first, filterable by actor, action, alert id and dates."""
+    zone = ZoneInfo(str(get_timezone()))
+    since = _local_day(request.args.get("since", ""), zone)
+    until = _local_day(request.args.get("until", ""), zone)
+    before = request.args.get("before", "")
+    flt = AuditFilter(actor=request.args.get("actor", "")[:64],
+                      action=request.args.get("action", "")[:64],
+                      target_id=request.args.get("target", "").replace("-", "")[:64],
+                      since=since, until=until + timedelta(days=1) if until else None,
+                      before_id=int(before) if before.isdigit() else None, limit=100)
+    events = search_audit(flt)
+    record_audit(current_actor(), "audit.view", "audit", "",
+                 details={k: v for k, v in request.args.items() if k != "before" and v})
+    db.session.commit()
+    older_url = None
+    if len(events) == flt.limit:
+        older: dict[str, Any] = {k: v for k, v in request.args.items() if k != "before"}
+        older["before"] = events[-1].id
+        older_url = url_for("console.audit_log", **older)
+    return render_template("console/audit.html", events=events, args=request.args,
+                           older_url=older_url)
+
+
+def _month_range() -> tuple[str, str] | None:
+    start, end = request.args.get("from", ""), request.args.get("to", "")
+    if not start and not end:
+        return None
+    if not MONTH.match(start or "0000-01") or not MONTH.match(end or "9999-12"):
+        raise validation_problem("Months are written YYYY-MM.")
+    return (start or "0000-01", end or "9999-12")
+
+
+@bp.get("/statistics")
+@require_role(*STATISTICS_ROLES)
+def statistics() -> str:
+    """Anonymised counts with small cells suppressed."""
+    months = _month_range()
+    return render_template("console/statistics.html", tables=statistics_tables(months),
+                           args=request.args)
+
+
+@bp.get("/statistics.csv")
+@require_role(*STATISTICS_ROLES)
+def statistics_export() -> Response:
+    """The same tables as CSV (an audited export of aggregates only)."""
+    months = _month_range()
+    body = statistics_csv(months)
+    record_audit(current_actor(), "statistics.export", "statistics", "",
+                 details={"from": months[0] if months else "", "to": months[1] if months else ""})
+    db.session.commit()
+    return Response(body, mimetype="text/csv", headers={
+        "Content-Disposition": 'attachment; filename="hushbakht-statistics.csv"'})
+
+
+@bp.route("/account", methods=["GET", "POST"])
+@require_role(*Role)
+def account() -> str | BaseResponse:
+    """Language and time zone of the signed-in staff member."""
+    from zoneinfo import available_timezones
+
+    staff = current_staff()
+    assert staff is not None
+    error = None
+    if request.method == "POST":
+        try:
+            set_preferences(staff, locale=request.form.get("locale", staff.locale),
+                            time_zone=request.form.get("time_zone", staff.time_zone))
+        except AccountError as exc:
+            error = str(exc)
+        else:
+            return redirect(url_for("console.account", done="saved"), code=303)
+    zones = sorted(set(COMMON_ZONES) | {staff.time_zone})
+    return render_template("console/account.html", user=staff, locales=SUPPORTED_LOCALES,
+                           zones=zones, all_zones=sorted(available_timezones()), error=error,
+                           saved=request.args.get("done") == "saved")
