@@ -221,24 +221,22 @@ class StereotypeModel:
         rules = np.vstack([e.rule_vec for e in examples])
         y = np.array([e.label for e in examples])
         w = np.array([e.weight for e in examples])
-        # out-of-fold decision values for Platt calibration
+        self.word_vec, self.char_vec = self._new_vectorizers()
+        x = self._matrix(self.word_vec, self.char_vec, texts, rules, fit=True)
+        self.n_word = len(self.word_vec.vocabulary_)
+        self.n_char = len(self.char_vec.vocabulary_)
+        # Out-of-fold decision values for Platt calibration. The vocabulary and IDF come from
+        # all training rows (cheaper than refitting per fold); labels never leak.
         oof = np.zeros(len(examples))
         folds = StratifiedKFold(
             n_splits=self.params.calibration_folds, shuffle=True, random_state=self.params.seed
         )
         for tr, te in folds.split(texts, y):
-            wv, cv = self._new_vectorizers()
-            xtr = self._matrix(wv, cv, [texts[i] for i in tr], rules[tr], fit=True)
-            clf = self._new_clf(self.params.C).fit(xtr, y[tr], sample_weight=w[tr])
-            oof[te] = clf.decision_function(self._matrix(wv, cv, [texts[i] for i in te], rules[te]))
+            clf = self._new_clf(self.params.C).fit(x[tr], y[tr], sample_weight=w[tr])
+            oof[te] = clf.decision_function(x[te])
         platt = LogisticRegression(C=1e6, solver="lbfgs").fit(oof.reshape(-1, 1), y)
         self.platt = (float(platt.coef_[0, 0]), float(platt.intercept_[0]))
         self.best_threshold = _macro_f1_threshold(platt.predict_proba(oof.reshape(-1, 1))[:, 1], y)
-
-        self.word_vec, self.char_vec = self._new_vectorizers()
-        x = self._matrix(self.word_vec, self.char_vec, texts, rules, fit=True)
-        self.n_word = len(self.word_vec.vocabulary_)
-        self.n_char = len(self.char_vec.vocabulary_)
         self.clf = self._new_clf(self.params.C).fit(x, y, sample_weight=w)
 
         pos = [i for i, e in enumerate(examples) if e.label == 1 and e.category in CATEGORIES]

@@ -16,7 +16,7 @@ def test_edos_has_the_official_splits(public_dir: Path) -> None:
 
 
 def test_edos_pipeline_learns_something_on_a_small_subset(public_dir: Path) -> None:
-    report = evaluate_edos(public_dir, limit=1500)
+    report = evaluate_edos(public_dir, limit=800)
     assert report["macro_f1"] > 0.6
 
 
