@@ -62,6 +62,10 @@ def configure_celery(app: Flask, settings: Settings) -> Celery:
     from backend.editorial.tasks import EDITORIAL_BEAT_SCHEDULE
 
     celery.conf.beat_schedule = {**(celery.conf.beat_schedule or {}), **EDITORIAL_BEAT_SCHEDULE}
+    # Hotline (docs/console.md): the daily retention purge of survivor data.
+    from backend.console.tasks import HOTLINE_BEAT_SCHEDULE
+
+    celery.conf.beat_schedule = {**celery.conf.beat_schedule, **HOTLINE_BEAT_SCHEDULE}
     app.extensions["celery"] = celery
     return celery
 

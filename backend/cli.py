@@ -141,10 +141,11 @@ def content_import(path: str | None, verbose: bool) -> None:
 # Command groups by area: staff accounts, the editorial workflow, and the moderation library's own CLI
 # (which needs no app: `hushbakht moderation check|train|evaluate|promote`).
 from backend.editorial.cli import editorial_group  # noqa: E402
-from backend.security.cli import users_group  # noqa: E402
+from backend.security.cli import hotline_group, users_group  # noqa: E402
 from moderation.cli import cli as moderation_group  # noqa: E402
 
 cli.add_command(users_group)
+cli.add_command(hotline_group)
 cli.add_command(editorial_group)
 cli.add_command(moderation_group)
 

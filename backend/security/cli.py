@@ -147,3 +147,17 @@ def token_cmd(username: str, label: str, days: int | None) -> None:
     issued = issue_token(user, label=label, days=days, via="cli")
     click.echo(issued.token)
     click.echo(f"expires {issued.expires_at.isoformat()}", err=True)
+
+
+@click.group("hotline")
+def hotline_group() -> None:
+    """Hotline data: retention."""
+
+
+@hotline_group.command("purge-expired")
+@with_appcontext
+def purge_expired_cmd() -> None:
+    """Purge survivor data of alerts past RETENTION_DAYS_AFTER_CLOSE (the daily job, run now)."""
+    from backend.services.retention import purge_expired
+
+    click.echo(purge_expired().summary())

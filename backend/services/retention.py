@@ -7,7 +7,7 @@ location trail, voice message and chunks, deliveries (with recipients' numbers),
 timeline,
 notes, referrals and the case row. What remains: the anonymised counts in case_statistic and
 referral_statistic (never purged) and audit events naming only the alert's random id.
-A scheduled Celery task runs it daily (backend/services/retention_tasks.py); it is idempotent.
+A scheduled Celery task runs it daily (backend/console/tasks.py); it is idempotent.
 """
 
 from __future__ import annotations
