@@ -8,7 +8,9 @@ the broker; if the broker is down the job simply waits in the table and the peri
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Iterable
+from concurrent.futures import ThreadPoolExecutor
 
 from sqlalchemy import select
 
@@ -41,11 +43,24 @@ def pending_ids_for(alert_id: str) -> list[str]:
                                        OutboxMessage.processed_at.is_(None))).scalars())
 
 
-def dispatch(job_ids: Iterable[str]) -> int:
-    """Publish committed jobs to the worker; returns how many were published.
+def dispatch(job_ids: Iterable[str]) -> None:
+    """Publish committed jobs to the worker, in the background: never delays or fails the caller.
 
-    Never raises: a broker outage is logged and left to the sweeper.
+    A broker outage is logged and left to the sweeper; after a failure, publishing pauses for
+    BROKER_PAUSE seconds so a burst of alerts does not queue up behind a dead broker.
     """
+    ids = list(job_ids)
+    if not ids or time.monotonic() < _paused_until[0]:
+        return
+    _publisher.submit(_publish, ids)
+
+
+BROKER_PAUSE = 10.0
+_paused_until = [0.0]
+_publisher = ThreadPoolExecutor(max_workers=4, thread_name_prefix="sos-outbox-publish")
+
+
+def _publish(job_ids: list[str]) -> int:
     from backend.sos.tasks import process_outbox
 
     published = 0
@@ -54,6 +69,7 @@ def dispatch(job_ids: Iterable[str]) -> int:
             process_outbox.apply_async(args=[job_id], retry=False)
             published += 1
         except Exception as exc:  # noqa: BLE001 - any broker failure: the sweeper takes over
+            _paused_until[0] = time.monotonic() + BROKER_PAUSE
             log.warning("broker unavailable; the sweeper will relay the job",
                         extra={"event": "sos.dispatch_failed", "error_type": type(exc).__name__})
             break
