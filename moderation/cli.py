@@ -124,6 +124,7 @@ def train(
     default=False,
     help="Also train and score EDOS task A (slow: about a minute).",
 )
+@click.option("--markdown", is_flag=True, help="Print Markdown tables instead of JSON.")
 @click.option(
     "--output",
     type=click.Path(dir_okay=False, path_type=Path),
@@ -137,6 +138,7 @@ def evaluate(
     rubia: bool,
     crows: bool,
     edos: bool,
+    markdown: bool,
     output: Path | None,
 ) -> None:
     """Evaluate a model on the corpus test split (and optionally public sets)."""
@@ -147,6 +149,7 @@ def evaluate(
         evaluate_edos,
         evaluate_rows,
         evaluate_rubia,
+        render_markdown,
     )
     from moderation.moderator import Moderator, load_moderator
 
@@ -168,7 +171,7 @@ def evaluate(
     text = json.dumps(report, ensure_ascii=False, indent=2)
     if output:
         output.write_text(text, encoding="utf-8")
-    click.echo(text)
+    click.echo(render_markdown(report) if markdown else text)
 
 
 @cli.command()

@@ -251,3 +251,83 @@ def evaluate_edos(public_dir: Path, limit: int | None = None) -> dict[str, Any]:
             "shared_task_best": 0.8746,
         },
     }
+
+
+def render_markdown(report: dict[str, Any]) -> str:
+    """The evaluation report as Markdown tables (for docs/moderation_eval.md)."""
+    out: list[str] = []
+    corpus = report.get("corpus_test")
+    if corpus:
+        out.append(f"Model `{corpus['model_version']}`, corpus test split: {corpus['n']} rows.\n")
+        out.append("| language | n | precision | recall | F1 | hard cases | FPR on hard cases | ECE |")
+        out.append("|---|---|---|---|---|---|---|---|")
+        for lang, m in corpus["by_lang"].items():
+            out.append(
+                f"| {lang} | {m['n']} | {m['precision']:.3f} | {m['recall']:.3f} | "
+                f"**{m['f1']:.3f}** | {m['hard_cases']} | **{m['hard_fpr']:.1%}** | "
+                f"{m['ece']:.3f} |"
+            )
+        o = corpus["overall"]
+        out.append(
+            f"| all | {corpus['n']} | {o['precision']:.3f} | {o['recall']:.3f} | "
+            f"{o['f1']:.3f} | | {corpus['gate']['hard_fpr']:.1%} | {o['ece']:.3f} |"
+        )
+        out.append("")
+        out.append("| hard case | n | flagged (false positives) |\n|---|---|---|")
+        for hc, m in corpus["hard_cases"].items():
+            out.append(f"| {hc} | {m['n']} | {m['fpr']:.1%} |")
+        out.append("")
+        out.append(
+            "| category | n | detected (flagged) | precision | recall | F1 (flagged with the "
+            "right top category) |\n|---|---|---|---|---|---|"
+        )
+        for cat, m in corpus["by_category"].items():
+            out.append(
+                f"| {cat} | {m['n']} | {m['detected']:.1%} | {m['precision']:.3f} | "
+                f"{m['recall']:.3f} | {m['f1']:.3f} |"
+            )
+        out.append("")
+        out.append(f"Decisions on the test split: {corpus['decisions']}.\n")
+        for key, title in (
+            ("false_negatives", "Missed stereotypes"),
+            ("false_positives", "Acceptable texts flagged"),
+        ):
+            out.append(f"**{title}** (largest errors first):\n")
+            for ex in corpus["confusions"][key]:
+                label = ex["category"] or ex["hard_case"] or "plain"
+                out.append(
+                    f"- `{ex['id']}` ({ex['lang']}, {ex['kind']}, {label}, score "
+                    f"{ex['score']:.2f}, {ex['decision']}): {ex['text']}"
+                )
+            out.append("")
+    edos = report.get("edos_task_a")
+    if edos and "macro_f1" in edos:
+        ref = edos["reference"]
+        out.append("| EDOS task A (test split) | macro-F1 |\n|---|---|")
+        out.append(
+            f"| this pipeline, trained on train+dev ({edos['train_rows']} rows) | "
+            f"**{edos['macro_f1']:.3f}** (threshold {edos['threshold']} chosen "
+            f"out-of-fold; {edos['macro_f1_at_0.5']:.3f} at 0.5) |"
+        )
+        out.append(f"| word+char TF-IDF logistic regression (reference) | {ref['tfidf_lr_baseline']:.3f} |")
+        out.append(f"| shared-task median | {ref['shared_task_median']:.3f} |")
+        out.append(f"| shared-task best | {ref['shared_task_best']:.3f} |")
+        out.append("")
+    rubia = report.get("rubia")
+    if rubia and "pairs" in rubia:
+        out.append(
+            f"RuBia (gender, {rubia['pairs']} unique pairs): stereotyped sentences flagged "
+            f"{rubia['pro_flagged']:.1%}, gender-swapped counterparts flagged "
+            f"{rubia['anti_flagged']:.1%}; mean score {rubia['pro_mean_score']:.3f} vs "
+            f"{rubia['anti_mean_score']:.3f}; the stereotyped member scored higher in "
+            f"{rubia['pro_scored_higher']:.1%} of pairs.\n"
+        )
+    crows = report.get("crows_pairs")
+    if crows and "pairs" in crows:
+        out.append(
+            f"CrowS-Pairs gender (diagnostics only, {crows['pairs']} pairs): more-stereotypical "
+            f"sentence flagged {crows['more_flagged']:.1%}, less-stereotypical "
+            f"{crows['less_flagged']:.1%}; more-stereotypical scored higher in "
+            f"{crows['more_scored_higher']:.1%}.\n"
+        )
+    return "\n".join(out)

@@ -110,10 +110,16 @@ class StereotypeRules:
         self._debunk = {k: re.compile(_expand(v["debunking_markers"])) for k, v in langs.items()}
         self._negation = {k: re.compile(_expand(v["negation"])) for k, v in langs.items()}
         self._rebuttal = {k: re.compile(_expand(v["rebuttal"])) for k, v in langs.items()}
+        # "they rightly say", "как говорится": a reported view the text agrees with
+        self._endorse = {
+            k: re.compile(_expand(v["endorsement_markers"])) for k, v in langs.items()
+        }
 
     def has_debunking_marker(self, norm_text: str, lang: str) -> bool:
         """True when the text contains a debunking or distancing marker ("it is a myth")."""
-        return bool(self._debunk.get(lang, self._debunk["en"]).search(norm_text))
+        return bool(self._debunk.get(lang, self._debunk["en"]).search(norm_text)) and not bool(
+            self._endorse.get(lang, self._endorse["en"]).search(norm_text)
+        )
 
     def distanced_ranges(self, norm_text: str, lang: str) -> tuple[tuple[int, int], ...]:
         """Stretches of the text that report a view rather than state it: sentences with a
@@ -122,10 +128,12 @@ class StereotypeRules:
         """
         debunk = self._debunk.get(lang, self._debunk["en"])
         rebuttal = self._rebuttal.get(lang, self._rebuttal["en"])
+        endorse = self._endorse.get(lang, self._endorse["en"])
         ranges = [
             (s, e)
             for s, e in _sentences(norm_text)
-            if debunk.search(norm_text, s, e) or rebuttal.match(norm_text, e)
+            if (debunk.search(norm_text, s, e) or rebuttal.match(norm_text, e))
+            and not endorse.search(norm_text, s, e)
         ]
         for m in _QUOTED.finditer(norm_text):
             if len(m.group(1).split()) >= 3:
@@ -165,7 +173,9 @@ class StereotypeRules:
         self, text: str, start: int, end: int, s_start: int, s_end: int, lang: str, rule: Rule
     ) -> str:
         sentence = text[s_start:s_end]
-        if self._debunk[lang].search(sentence) or self._rebuttal[lang].match(text, s_end):
+        if (
+            self._debunk[lang].search(sentence) or self._rebuttal[lang].match(text, s_end)
+        ) and not self._endorse[lang].search(sentence):
             return "debunked"
         before = text[s_start:start]
         # the three words before the match

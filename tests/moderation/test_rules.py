@@ -86,3 +86,16 @@ def test_every_category_has_rules_in_every_language() -> None:
             "children",
             "harmful_norms",
         }, lang
+
+
+@pytest.mark.parametrize(
+    ("text", "lang"),
+    [
+        ("As the proverb says, a good wife obeys her husband.", "en"),
+        ("Как говорится, хорошая жена слушается мужа.", "ru"),
+        ("Тавре ки мегӯянд, зани хуб ба шавҳараш итоат мекунад.", "tg"),
+    ],
+)
+def test_sayings_quoted_approvingly_are_asserted(text: str, lang: str) -> None:
+    assert "asserted" in statuses(text, lang)
+    assert RULES.distanced_ranges(normalise(text).text, lang) == ()
