@@ -74,8 +74,11 @@ def main() -> int:
             "import time; t=time.perf_counter(); import moderation; "
             f"moderation.load_moderator({str(reg)!r}); print(time.perf_counter()-t)"
         )
-        cold = float(subprocess.run([sys.executable, "-c", code], capture_output=True,
-                                    text=True, check=True, cwd=ROOT).stdout.strip())
+        cold = float(
+            subprocess.run(
+                [sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT
+            ).stdout.strip()
+        )
 
         articles = make_articles(args.articles)
         avg_words = sum(len(t.split()) for _, t in articles) / len(articles)
@@ -108,14 +111,19 @@ def main() -> int:
     }
     if args.markdown:
         print("| measure | value | target |\n|---|---|---|")
-        print(f"| training time (corpus, {result['train_rows']} rows, incl. evaluation) | "
-              f"{result['training_seconds']} s | < 180 s |")
+        print(
+            f"| training time (corpus, {result['train_rows']} rows, incl. evaluation) | "
+            f"{result['training_seconds']} s | < 180 s |"
+        )
         print(f"| model load (in process) | {result['load_seconds']} s | < 2 s |")
         print(f"| cold start (import + load) | {result['cold_import_and_load_seconds']} s | |")
-        print(f"| throughput, one core, one call per article (~{result['avg_words_per_article']}"
-              f" words) | {result['articles_per_second_single']} articles/s | >= 200 |")
-        print(f"| throughput, one core, batches of 50 | {result['articles_per_second_batch50']}"
-              " articles/s | |")
+        print(
+            f"| throughput, one core, one call per article (~{result['avg_words_per_article']}"
+            f" words) | {result['articles_per_second_single']} articles/s | >= 200 |"
+        )
+        print(
+            f"| throughput, one core, batches of 50 | {result['articles_per_second_batch50']} articles/s | |"
+        )
         print(f"| model size on disk | {size / 1e6:.2f} MB | |")
     else:
         print(json.dumps(result, indent=2))

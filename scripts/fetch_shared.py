@@ -65,6 +65,7 @@ class DataSet:
 
 # ---- helpers ------------------------------------------------------------------------------
 
+
 def sha256_bytes(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
@@ -82,16 +83,19 @@ def csv_rows(path: Path, delimiter: str = ",") -> list[dict[str, str]]:
         return list(csv.DictReader(fh, delimiter=delimiter))
 
 
-def expect_rows(name: str, count: int | tuple[int, int], delimiter: str = ","
-                ) -> Callable[[Path], str | None]:
+def expect_rows(
+    name: str, count: int | tuple[int, int], delimiter: str = ","
+) -> Callable[[Path], str | None]:
     def check(folder: Path) -> str | None:
         n = len(csv_rows(folder / name, delimiter))
         lo, hi = (count, count) if isinstance(count, int) else count
         return None if lo <= n <= hi else f"{name}: {n} rows, expected {count}"
+
     return check
 
 
 # ---- derivations (documented in each PROVENANCE) -------------------------------------------
+
 
 def derive_crows_gender(folder: Path) -> None:
     """crows_pairs_gender_subset.csv = rows of the full file with bias_type == "gender"."""
@@ -106,9 +110,11 @@ def derive_crows_gender(folder: Path) -> None:
     writer.writerows(rows)
     (folder / "crows_pairs_gender_subset.csv").write_text(out.getvalue(), encoding="utf-8")
     (folder / "LICENSE_NOTE.txt").write_text(
-        "From nyu-mll/crows-pairs README.md (commit 8aaac11), section \"License\": CrowS-Pairs "
+        'From nyu-mll/crows-pairs README.md (commit 8aaac11), section "License": CrowS-Pairs '
         "is licensed under a Creative Commons Attribution-ShareAlike 4.0 International License. "
-        "Its data statement says it should not be used to train models.\n", encoding="utf-8")
+        "Its data statement says it should not be used to train models.\n",
+        encoding="utf-8",
+    )
 
 
 def derive_gender_decoder(folder: Path) -> None:
@@ -136,8 +142,9 @@ def derive_stereoset(folder: Path) -> None:
     src = folder / "gender_test.json"
     records = json.loads(src.read_text(encoding="utf-8"))
     lines = [json.dumps(r, ensure_ascii=False) for r in records]
-    (folder / "stereoset_gender_intrasentence_dev.jsonl").write_text("\n".join(lines) + "\n",
-                                                                     encoding="utf-8")
+    (folder / "stereoset_gender_intrasentence_dev.jsonl").write_text(
+        "\n".join(lines) + "\n", encoding="utf-8"
+    )
     src.unlink()
 
 
@@ -159,6 +166,7 @@ def check_jsonl(name: str, count: int) -> Callable[[Path], str | None]:
     def check(folder: Path) -> str | None:
         n = sum(1 for line in (folder / name).read_text(encoding="utf-8").splitlines() if line)
         return None if n == count else f"{name}: {n} records, expected {count}"
+
     return check
 
 
@@ -175,57 +183,108 @@ TWILIO = ("twilio/twilio-oai", "d50069b44ea8cd23141385bdb6db48f16ff75bb5")
 
 DATASETS: dict[str, DataSet] = {
     "edos": DataSet(
-        "data/moderation/edos", "CC0 1.0",
+        "data/moderation/edos",
+        "CC0 1.0",
         [
-            Remote(*EDOS, "data/edos_labelled_aggregated.csv", "edos_labelled_aggregated.csv",
-                   "607bdbb766e1803a28f0eb8fc21c14b6b9dfa20039f726ba6767438584b47f9b"),
-            Remote(*EDOS, "leaderboard/leaderboard_task_A.csv", "leaderboard_task_A.csv",
-                   "12394de1a55ec25c5923f4143a6866dbb0a7bf6e428bf3c49f4adf859ce89283"),
-            Remote(*EDOS, "leaderboard/leaderboard_task_B.csv", "leaderboard_task_B.csv",
-                   "f703d6bdde3b019ad0b3f6e18fe355a3f1657066a254c9336c3e28a64d545c59"),
-            Remote(*EDOS, "leaderboard/leaderboard_task_C.csv", "leaderboard_task_C.csv",
-                   "eab7221dce952d919ff02c6e2d66e2523e926cd013e329bf622e9f75a5011292"),
+            Remote(
+                *EDOS,
+                "data/edos_labelled_aggregated.csv",
+                "edos_labelled_aggregated.csv",
+                "607bdbb766e1803a28f0eb8fc21c14b6b9dfa20039f726ba6767438584b47f9b",
+            ),
+            Remote(
+                *EDOS,
+                "leaderboard/leaderboard_task_A.csv",
+                "leaderboard_task_A.csv",
+                "12394de1a55ec25c5923f4143a6866dbb0a7bf6e428bf3c49f4adf859ce89283",
+            ),
+            Remote(
+                *EDOS,
+                "leaderboard/leaderboard_task_B.csv",
+                "leaderboard_task_B.csv",
+                "f703d6bdde3b019ad0b3f6e18fe355a3f1657066a254c9336c3e28a64d545c59",
+            ),
+            Remote(
+                *EDOS,
+                "leaderboard/leaderboard_task_C.csv",
+                "leaderboard_task_C.csv",
+                "eab7221dce952d919ff02c6e2d66e2523e926cd013e329bf622e9f75a5011292",
+            ),
             Remote(*EDOS, "LICENSE", "LICENSE"),
         ],
         checks=[expect_rows("edos_labelled_aggregated.csv", 20000), check_edos_splits],
     ),
     "gest": DataSet(
-        "data/moderation/gest", "Apache-2.0",
+        "data/moderation/gest",
+        "Apache-2.0",
         [
-            Remote(*GEST, "data/gest.csv", "gest.csv",
-                   "7e306adaa2913b660c6ddccddb26703a1de8c880cb0597ad27db4bca75380eea"),
-            Remote(*GEST, "data/gest_1.1.csv", "gest_1.1.csv",
-                   "51d14d5dc648d5be867d40bd312c016471c485827f6c28488c7234b9d30fcd9c"),
-            Remote(*GEST, "data/annotations.csv", "annotations.csv",
-                   "a1129f3724b6d4f770b657a6a15b216f7284c5f23cc06fa90c911a53eb6a9c45"),
-            Remote(*GEST, "data/translations/amazon_translate/ru/translations.csv",
-                   "translations_ru/amazon_translate_ru.csv",
-                   "e92ae038e89065658a0482591bb012873bfef9eeaf1a63e67c1e9f192411473f"),
-            Remote(*GEST, "data/translations/deepl/ru/translations.csv",
-                   "translations_ru/deepl_ru.csv",
-                   "4449dd58165301f211d0493c214ac40c3488f4d2cabe5bac5589c74c25a2a844"),
-            Remote(*GEST, "data/translations/google_translate/ru/translations.csv",
-                   "translations_ru/google_translate_ru.csv",
-                   "033a2a365561d8a687950e94bbbab6c8cfd18f5182da61082bf8dcfa7f423e17"),
-            Remote(*GEST, "data/translations/nllb_3b/ru/translations.csv",
-                   "translations_ru/nllb_3b_ru.csv",
-                   "7a9214035d131a4b4e08a3390e27edbc05ede39032061e612cb31c4cd81e9c52"),
+            Remote(
+                *GEST,
+                "data/gest.csv",
+                "gest.csv",
+                "7e306adaa2913b660c6ddccddb26703a1de8c880cb0597ad27db4bca75380eea",
+            ),
+            Remote(
+                *GEST,
+                "data/gest_1.1.csv",
+                "gest_1.1.csv",
+                "51d14d5dc648d5be867d40bd312c016471c485827f6c28488c7234b9d30fcd9c",
+            ),
+            Remote(
+                *GEST,
+                "data/annotations.csv",
+                "annotations.csv",
+                "a1129f3724b6d4f770b657a6a15b216f7284c5f23cc06fa90c911a53eb6a9c45",
+            ),
+            Remote(
+                *GEST,
+                "data/translations/amazon_translate/ru/translations.csv",
+                "translations_ru/amazon_translate_ru.csv",
+                "e92ae038e89065658a0482591bb012873bfef9eeaf1a63e67c1e9f192411473f",
+            ),
+            Remote(
+                *GEST,
+                "data/translations/deepl/ru/translations.csv",
+                "translations_ru/deepl_ru.csv",
+                "4449dd58165301f211d0493c214ac40c3488f4d2cabe5bac5589c74c25a2a844",
+            ),
+            Remote(
+                *GEST,
+                "data/translations/google_translate/ru/translations.csv",
+                "translations_ru/google_translate_ru.csv",
+                "033a2a365561d8a687950e94bbbab6c8cfd18f5182da61082bf8dcfa7f423e17",
+            ),
+            Remote(
+                *GEST,
+                "data/translations/nllb_3b/ru/translations.csv",
+                "translations_ru/nllb_3b_ru.csv",
+                "7a9214035d131a4b4e08a3390e27edbc05ede39032061e612cb31c4cd81e9c52",
+            ),
             Remote(*GEST, "LICENSE", "LICENSE"),
         ],
-        checks=[expect_rows("gest.csv", 3565), expect_rows("gest_1.1.csv", 3565),
-                expect_rows("annotations.csv", 4001)],
+        checks=[
+            expect_rows("gest.csv", 3565),
+            expect_rows("gest_1.1.csv", 3565),
+            expect_rows("annotations.csv", 4001),
+        ],
     ),
     "rubia": DataSet(
-        "data/moderation/rubia", "CC BY 4.0",
+        "data/moderation/rubia",
+        "CC BY 4.0",
         [
-            Remote(*RUBIA, "rubia.tsv", "rubia.tsv",
-                   "a2daa5f1c5745214ca377b8971938e6be7e6f409b443a881670f9566a456c373"),
+            Remote(
+                *RUBIA,
+                "rubia.tsv",
+                "rubia.tsv",
+                "a2daa5f1c5745214ca377b8971938e6be7e6f409b443a881670f9566a456c373",
+            ),
             Remote(*RUBIA, "LICENSE", "LICENSE"),
         ],
         checks=[expect_rows("rubia.tsv", 2221, delimiter="\t")],
     ),
     "gender_decoder": DataSet(
-        "data/moderation/gender_decoder", "MIT",
+        "data/moderation/gender_decoder",
+        "MIT",
         [
             Remote(*DECODER, "app/wordlists.py", "wordlists.py"),
             Remote(*DECODER, "License.md", "LICENSE.md"),
@@ -234,17 +293,25 @@ DATASETS: dict[str, DataSet] = {
         checks=[check_gender_decoder],
     ),
     "crows_pairs": DataSet(
-        "data/moderation/crows_pairs", "CC BY-SA 4.0 (diagnostics only)",
+        "data/moderation/crows_pairs",
+        "CC BY-SA 4.0 (diagnostics only)",
         [
-            Remote(*CROWS, "data/crows_pairs_anonymized.csv", "crows_pairs_anonymized.csv",
-                   "dfb36986ce0502abbaf7055b9176da3d08d48e07df1251991b5dfbcbceab9d0c"),
+            Remote(
+                *CROWS,
+                "data/crows_pairs_anonymized.csv",
+                "crows_pairs_anonymized.csv",
+                "dfb36986ce0502abbaf7055b9176da3d08d48e07df1251991b5dfbcbceab9d0c",
+            ),
         ],
         derive=derive_crows_gender,
-        checks=[expect_rows("crows_pairs_anonymized.csv", 1508),
-                expect_rows("crows_pairs_gender_subset.csv", 262)],
+        checks=[
+            expect_rows("crows_pairs_anonymized.csv", 1508),
+            expect_rows("crows_pairs_gender_subset.csv", 262),
+        ],
     ),
     "stereoset_gender": DataSet(
-        "data/moderation/stereoset_gender", "CC BY-SA 4.0 (diagnostics only)",
+        "data/moderation/stereoset_gender",
+        "CC BY-SA 4.0 (diagnostics only)",
         [
             Remote(*EDITBIAS, "data/stereoset/gender_test.json", "gender_test.json"),
             Remote(*EDITBIAS, "LICENSE", "LICENSE_EditBias_MIT"),
@@ -254,10 +321,15 @@ DATASETS: dict[str, DataSet] = {
         checks=[check_jsonl("stereoset_gender_intrasentence_dev.jsonl", 253)],
     ),
     "twilio": DataSet(
-        "specs/twilio", "MIT",
+        "specs/twilio",
+        "MIT",
         [
-            Remote(*TWILIO, "spec/json/twilio_api_v2010.json", "twilio_api_v2010.json",
-                   "99cae87a6bb1725f71363364cbd30282a13140374b2d5f9bdd5bdfa5d4c8a6d7"),
+            Remote(
+                *TWILIO,
+                "spec/json/twilio_api_v2010.json",
+                "twilio_api_v2010.json",
+                "99cae87a6bb1725f71363364cbd30282a13140374b2d5f9bdd5bdfa5d4c8a6d7",
+            ),
             Remote(*TWILIO, "LICENSE", "LICENSE"),
         ],
     ),
@@ -307,17 +379,19 @@ def fetch(name: str, ds: DataSet, folder: Path) -> None:
         target.write_bytes(data)
     if ds.derive:
         ds.derive(folder)
-    sources = "\n".join(f"  {r.url} -> {r.target}" + (f" (sha256 {r.sha256})" if r.sha256 else "")
-                        for r in ds.files)
+    sources = "\n".join(
+        f"  {r.url} -> {r.target}" + (f" (sha256 {r.sha256})" if r.sha256 else "") for r in ds.files
+    )
     (folder / "PROVENANCE.txt").write_text(
-        f"Fetched by scripts/fetch_shared.py. Licence: {ds.licence}.\nSources:\n{sources}\n",
-        encoding="utf-8")
+        f"Fetched by scripts/fetch_shared.py. Licence: {ds.licence}.\nSources:\n{sources}\n", encoding="utf-8"
+    )
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--dest", type=Path, default=DEFAULT_DEST,
-                        help=f"shared folder (default {DEFAULT_DEST})")
+    parser.add_argument(
+        "--dest", type=Path, default=DEFAULT_DEST, help=f"shared folder (default {DEFAULT_DEST})"
+    )
     parser.add_argument("--only", default="", help="comma-separated data set names")
     parser.add_argument("--check", action="store_true", help="verify only, download nothing")
     parser.add_argument("--force", action="store_true", help="download even when present")
