@@ -1,0 +1,113 @@
+"""A real Celery worker (subprocess) on Redis relays an alert; killed mid-relay, nothing is sent
+twice and nothing is lost."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+
+from backend import clock
+from backend.sos import outbox
+from backend.sos.sweeper import sweep
+from tests.conftest import REDIS_UP, ROOT
+from tests.sos.conftest import HOTLINE, new_alert_body
+from tests.sos.helpers import deliveries
+from tests.support.twilio_mock import TwilioMock
+
+pytestmark = [pytest.mark.skipif(not REDIS_UP, reason="Redis at 127.0.0.1:6379 unreachable"),
+              pytest.mark.timeout(180)]
+
+WORKER = """
+import os, sys
+from backend.app import create_app
+app = create_app()
+celery = app.extensions["celery"]
+queue = os.environ["HB_TEST_QUEUE"]
+celery.conf.task_default_queue = queue
+celery.worker_main(["worker", "-Q", queue, "--pool=solo", "--without-gossip", "--without-mingle",
+                    "--without-heartbeat", "--loglevel=WARNING"])
+"""
+
+
+@pytest.fixture
+def worker_env(app_env: dict[str, str], redis_prefix: str) -> dict[str, str]:
+    app_env["CELERY_BROKER_URL"] = "redis://127.0.0.1:6379/0"
+    app_env["HB_TEST_QUEUE"] = f"{redis_prefix}sos-{os.getpid()}-{time.time_ns()}"
+    app_env["TWILIO_TIMEOUT_SECONDS"] = "20"
+    return app_env
+
+
+@pytest.fixture
+def start_worker(worker_env: dict[str, str], app: Flask) -> Iterator[Callable[[], Any]]:
+    app.extensions["celery"].conf.task_default_queue = worker_env["HB_TEST_QUEUE"]
+    outbox._paused_until[0] = 0.0
+    started: list[subprocess.Popen[bytes]] = []
+
+    def start() -> subprocess.Popen[bytes]:
+        env = {**os.environ, **worker_env}
+        process = subprocess.Popen([sys.executable, "-c", WORKER], cwd=str(ROOT), env=env,
+                                   start_new_session=True)
+        started.append(process)
+        return process
+
+    yield start
+    app.extensions["celery"].conf.task_default_queue = "celery"
+    for process in started:
+        if process.poll() is None:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait(timeout=10)
+
+
+def _wait(condition: Callable[[], bool], seconds: float) -> bool:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if condition():
+            return True
+        time.sleep(0.05)
+    return condition()
+
+
+def test_worker_relays_and_a_worker_killed_mid_request_sends_nothing_twice(
+        start_worker: Callable[[], subprocess.Popen[bytes]], client: FlaskClient, register: Any,
+        twilio_mock: TwilioMock) -> None:
+    device = register()
+    first = start_worker()
+    # 1. A healthy worker relays an alert through the broker.
+    client.post("/api/v1/alerts", json=new_alert_body(), headers=device["auth"])
+    assert _wait(lambda: len(twilio_mock.created) == 2, 60), "the worker did not relay"
+    assert [c.to for c in twilio_mock.created] == [HOTLINE[0], HOTLINE[0]]
+
+    # 2. Twilio hangs after creating the next SMS; the worker is killed while it waits.
+    twilio_mock.reset()
+    twilio_mock.timeout_sleep = 15
+    twilio_mock.inject("timeout")
+    try:
+        client.post("/api/v1/alerts", json=new_alert_body(), headers=device["auth"])
+        assert _wait(lambda: len(twilio_mock.created) == 1, 60)
+        os.killpg(first.pid, signal.SIGKILL)
+        first.wait(timeout=10)
+    finally:
+        twilio_mock.timeout_sleep = 2.5
+    stuck = [d for d in deliveries() if d.status in ("sending", "pending")]
+    assert {d.status for d in stuck} == {"sending", "pending"}
+
+    # 3. A new worker starts; the sweeper (beat) finds the orphaned row and reconciles it.
+    start_worker()
+    moment = clock.now()
+    for _ in range(6):
+        moment += timedelta(seconds=30)
+        with clock.frozen(moment):
+            sweep()
+    assert len(twilio_mock.sms_to(HOTLINE[0])) == 1  # found in Twilio's log, not re-sent
+    assert len(twilio_mock.calls_to(HOTLINE[0])) == 1  # the call that never started: placed once
+    assert all(d.status == "queued" for d in deliveries())
