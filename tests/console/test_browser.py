@@ -1,0 +1,156 @@
+"""The hotline console in a real headless Chromium (Debian's, driven by Playwright).
+
+One operator's night: log in with TOTP, an alert sent through the mobile API appears in the open
+queue without a reload, accept it, add a note, refer her, close it. An editor's session cannot open it.
+"""
+
+from __future__ import annotations
+
+import shutil
+import socket
+import threading
+import uuid
+from collections.abc import Iterator
+
+import pytest
+import requests
+from flask import Flask
+
+from tests.support.staff import StaffCredentials, create_staff
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run"]
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.skipif(shutil.which("chromium") is None and not __import__("os").path.exists(
+        CHROMIUM), reason="Debian chromium is not installed (make browser)"),
+]
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+@pytest.fixture
+def port() -> int:
+    return _free_port()
+
+
+@pytest.fixture
+def app_env(app_env: dict[str, str], port: int) -> dict[str, str]:
+    # Signed voice URLs and links are built from the address the browser uses.
+    app_env["PUBLIC_BASE_URL"] = f"http://127.0.0.1:{port}"
+    return app_env
+
+
+@pytest.fixture
+def live_server(app: Flask, port: int) -> Iterator[str]:
+    from werkzeug.serving import make_server
+
+    server = make_server("127.0.0.1", port, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.shutdown()
+        thread.join(timeout=10)
+
+
+@pytest.fixture
+def browser() -> Iterator[object]:
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        instance = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS,
+                                              headless=True)
+        try:
+            yield instance
+        finally:
+            instance.close()
+
+
+def _log_in(page, base: str, app: Flask, creds: StaffCredentials) -> None:  # type: ignore[no-untyped-def]
+    page.goto(f"{base}/console/login")
+    page.fill("input[name=username]", creds.username)
+    page.fill("input[name=password]", creds.password)
+    page.click("button[type=submit]")
+    if creds.totp_seed:
+        page.wait_for_url("**/console/mfa**")
+        page.fill("input[name=code]", creds.next_code(app))
+        page.click("button[type=submit]")
+    page.wait_for_url(f"{base}/console/")
+
+
+def _send_sos_through_the_mobile_api(base: str) -> str:
+    registered = requests.post(f"{base}/api/v1/devices", json={
+        "cancel_pin": "2580", "duress_pin": "1470", "locale": "tg",
+        "callback_policy": {"mode": "never"}}, timeout=30)
+    assert registered.status_code == 201, registered.text
+    device = registered.json()
+    alert_id = str(uuid.uuid4())
+    sent = requests.post(f"{base}/api/v1/alerts", auth=(device["device_id"], device["secret"]),
+                         json={"id": alert_id, "trigger": "button",
+                               "location": {"lat": 38.5598, "lon": 68.787, "accuracy_m": 30}},
+                         timeout=30)
+    assert sent.status_code == 201, sent.text
+    return alert_id.replace("-", "")
+
+
+def test_operator_handles_a_live_alert_end_to_end_and_an_editor_cannot_open_it(
+        app: Flask, live_server: str, browser) -> None:  # type: ignore[no-untyped-def]
+    operator = create_staff(app, "hotline_operator", locale="en")
+    editor = create_staff(app, "content_editor", locale="en")
+
+    context = browser.new_context()
+    page = context.new_page()
+    _log_in(page, live_server, app, operator)
+    page.goto(f"{live_server}/console/alerts")
+    page.evaluate("window.__stillTheSamePage = true")
+
+    alert_id = _send_sos_through_the_mobile_api(live_server)
+    row = page.locator(f"#alert-queue tr[data-alert-id='{alert_id}']")
+    row.wait_for(timeout=20_000)
+    assert page.evaluate("window.__stillTheSamePage") is True  # arrived live, no reload
+
+    row.get_by_role("link").click()
+    page.wait_for_url(f"**/console/alerts/{alert_id}")
+    assert "DO NOT CALL BACK" in page.inner_text("#callback-policy")
+    assert "± 30 m" in page.inner_text("#location-trail")
+
+    page.click("#accept-alert")
+    page.wait_for_selector("#alert-status:has-text('accepted')")
+
+    page.fill("#note-body", "Spoke briefly; she is safe at her sister's tonight.")
+    page.click("#save-note")
+    page.wait_for_selector("#notes:has-text('safe at her sister')")
+
+    page.select_option("#referral-service", "legal_aid")
+    page.fill("#referral-detail", "Legal aid bureau, Dushanbe")
+    page.click("#save-referral")
+    page.wait_for_selector("#referrals:has-text('Legal aid')")
+
+    page.select_option("#close-outcome", "referred")
+    page.select_option("#close-district", "dushanbe.dushanbe")
+    page.select_option("#close-violence-type", "psychological")
+    page.click("#close-alert")
+    page.wait_for_selector("#alert-status:has-text('closed')")
+    assert "Referred to services" in page.inner_text("#case-outcome")
+    context.close()
+
+    # An editor's session cannot open the alert, nor see the queue.
+    editor_context = browser.new_context()
+    editor_page = editor_context.new_page()
+    _log_in(editor_page, live_server, app, editor)
+    response = editor_page.goto(f"{live_server}/console/alerts/{alert_id}")
+    assert response is not None and response.status == 403
+    body = editor_page.inner_text("body")
+    assert "safe at her sister" not in body and "38.5598" not in body
+    queue = editor_page.goto(f"{live_server}/console/alerts")
+    assert queue is not None and queue.status == 403
+    assert "Alerts" not in editor_page.inner_text("nav.mainnav")
+    editor_context.close()
