@@ -40,6 +40,7 @@ def load_item(session: Session, kind: ItemKind | str, item_id: str, *, for_updat
     item = session.scalars(query).first()
     if item is None:
         raise ItemNotFound(f"no {kind} with id {item_id}")
+    assert isinstance(item, Article | Ad)
     return item
 
 

@@ -54,7 +54,8 @@ def rescan_published(session: Session, moderator: Assessor) -> RescanReport:
         ids = list(session.scalars(select(model.id).where(
             model.state == EditorialState.PUBLISHED.value).order_by(model.id)))
         for item_id in ids:
-            item: Item | None = session.get(model, item_id)
+            item: Item | None = session.get(Article, item_id) if model is Article \
+                else session.get(Ad, item_id)
             if item is None or item.state != EditorialState.PUBLISHED.value:
                 continue
             previous = latest_result(session, item)

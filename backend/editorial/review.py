@@ -55,12 +55,13 @@ class QueueEntry:
 def moderation_queue(session: Session) -> list[QueueEntry]:
     """Items waiting for a moderator: blocked before flagged, then the longest waiting first."""
     entries: list[QueueEntry] = []
-    for model in (Article, Ad):
-        for item in session.scalars(select(model).where(
-                model.state == EditorialState.IN_REVIEW.value)):
-            result = latest_result(session, item)
-            entries.append(QueueEntry(kind_of(item).value, item, result,
-                                      result.created_at if result else None))
+    waiting: list[Item] = [*session.scalars(select(Article).where(
+        Article.state == EditorialState.IN_REVIEW.value)), *session.scalars(select(Ad).where(
+            Ad.state == EditorialState.IN_REVIEW.value))]
+    for item in waiting:
+        result = latest_result(session, item)
+        entries.append(QueueEntry(kind_of(item).value, item, result,
+                                  result.created_at if result else None))
     entries.sort(key=lambda e: (0 if e.result and e.result.decision == "block" else 1,
                                 e.waiting_since or now()))
     return entries

@@ -29,7 +29,7 @@ from backend.extensions import db
 from backend.models.content import new_id
 
 
-class Ad(db.Model):  # type: ignore[name-defined,misc]
+class Ad(db.Model):  # type: ignore[name-defined]
     """An ad as the app shows it. Served only when published, in campaign and not pulled."""
 
     __tablename__ = "ad"
@@ -51,7 +51,7 @@ class Ad(db.Model):  # type: ignore[name-defined,misc]
     change_seq: Mapped[int] = mapped_column(BigInteger, nullable=False, default=0)
 
 
-class EditorialRecord(db.Model):  # type: ignore[name-defined,misc]
+class EditorialRecord(db.Model):  # type: ignore[name-defined]
     """The workflow side of one article or ad: lock, schedule, latest feedback for the editor."""
 
     __tablename__ = "editorial_record"
@@ -74,7 +74,7 @@ class EditorialRecord(db.Model):  # type: ignore[name-defined,misc]
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=now)
 
 
-class Revision(db.Model):  # type: ignore[name-defined,misc]
+class Revision(db.Model):  # type: ignore[name-defined]
     """A numbered snapshot of an item's editable fields: who changed what, and when."""
 
     __tablename__ = "editorial_revision"
@@ -90,7 +90,7 @@ class Revision(db.Model):  # type: ignore[name-defined,misc]
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=now)
 
 
-class ModerationResult(db.Model):  # type: ignore[name-defined,misc]
+class ModerationResult(db.Model):  # type: ignore[name-defined]
     """What the moderation gate said about one revision's text, with the model version that said it."""
 
     __tablename__ = "moderation_result"
@@ -111,7 +111,7 @@ class ModerationResult(db.Model):  # type: ignore[name-defined,misc]
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=now)
 
 
-class ModeratorDecision(db.Model):  # type: ignore[name-defined,misc]
+class ModeratorDecision(db.Model):  # type: ignore[name-defined]
     """A moderator's decision on a flagged item: also a labelled example for the next training run."""
 
     __tablename__ = "moderator_decision"
@@ -130,7 +130,7 @@ class ModeratorDecision(db.Model):  # type: ignore[name-defined,misc]
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=now, index=True)
 
 
-class EditorialEvent(db.Model):  # type: ignore[name-defined,misc]
+class EditorialEvent(db.Model):  # type: ignore[name-defined]
     """Append-only history of the workflow; the transparency report counts these."""
 
     __tablename__ = "editorial_event"
@@ -147,7 +147,7 @@ class EditorialEvent(db.Model):  # type: ignore[name-defined,misc]
     at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=now, index=True)
 
 
-class KillSwitch(db.Model):  # type: ignore[name-defined,misc]
+class KillSwitch(db.Model):  # type: ignore[name-defined]
     """A pull of all ads, one advertiser's ads or one article category; active until restored."""
 
     __tablename__ = "kill_switch"
@@ -163,7 +163,7 @@ class KillSwitch(db.Model):  # type: ignore[name-defined,misc]
     restored_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
 
-class EditorNotice(db.Model):  # type: ignore[name-defined,misc]
+class EditorNotice(db.Model):  # type: ignore[name-defined]
     """A message to the editors about an item (a moderator's decision, a re-scan withdrawal)."""
 
     __tablename__ = "editor_notice"
@@ -176,7 +176,7 @@ class EditorNotice(db.Model):  # type: ignore[name-defined,misc]
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=now, index=True)
 
 
-class ModerationScanState(db.Model):  # type: ignore[name-defined,misc]
+class ModerationScanState(db.Model):  # type: ignore[name-defined]
     """The promoted model version published content was last checked with (one row)."""
 
     __tablename__ = "moderation_scan_state"

@@ -19,7 +19,7 @@ from backend.editorial import (
     transparency,
 )
 from backend.editorial.actors import Actor, staff_actor
-from backend.editorial.errors import EditorialError
+from backend.editorial.errors import EditorialError, InvalidInput
 from backend.errors import Problem, validation_problem
 from backend.extensions import db
 from backend.models.editorial import KillSwitch, Revision
@@ -47,9 +47,10 @@ def _run(action: Callable[[], T]) -> T:
         return action()
     except EditorialError as exc:
         db.session.rollback()
-        extra = {"errors": [{"field": exc.field, "message": exc.message}]} \
-            if hasattr(exc, "field") else {}
-        raise Problem(exc.status, exc.slug, exc.title, str(exc), **extra) from None
+        if isinstance(exc, InvalidInput):
+            raise Problem(exc.status, exc.slug, exc.title, str(exc),
+                          errors=[{"field": exc.field, "message": exc.message}]) from None
+        raise Problem(exc.status, exc.slug, exc.title, str(exc)) from None
     except ForbiddenTransition as exc:
         db.session.rollback()
         raise Problem(409, "forbidden-transition", "Not possible in this state", str(exc),

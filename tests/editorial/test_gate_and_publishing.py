@@ -10,7 +10,8 @@ import pytest
 from flask.testing import FlaskClient
 
 from backend.clock import frozen, now
-from backend.editorial import drafting, gate as gate_service, publishing, review
+from backend.editorial import drafting, publishing, review
+from backend.editorial import gate as gate_service
 from backend.editorial.errors import Conflict, InvalidInput, NotAllowed
 from backend.extensions import db
 from backend.models.editorial import EditorNotice, ModerationResult

@@ -15,7 +15,7 @@ def register_editorial_console(app: Flask) -> None:
     """Register the editorial pages and their navigation links (after ``register_console``)."""
     from flask_babel import lazy_gettext
 
-    from backend.console.editorial import pages  # noqa: F401 - routes on bp
+    import backend.console.editorial.pages  # noqa: F401 - routes on bp
     from backend.console.navigation import register_nav_item
     from backend.security.roles import Role
 
