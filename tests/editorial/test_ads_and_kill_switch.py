@@ -139,3 +139,12 @@ def test_pulling_twice_keeps_one_active_switch(gate: Any) -> None:
     second = kill_switches.pull(db.session, ADMIN, "advertiser", "tcell", "Again")
     assert first.id == second.id
     assert len(kill_switches.active_switches(db.session)) == 1
+
+
+def test_ads_responses_match_the_mobile_contract(client: FlaskClient, gate: Any) -> None:
+    from tests.support.contract import assert_matches_contract
+
+    ad = make_ad(db.session)
+    publish_live(db.session, "ad", ad.id, gate)
+    assert_matches_contract(client.get(ADS), "get", "/api/v1/ads")
+    assert_matches_contract(client.get("/api/v1/ads?placement=nowhere"), "get", "/api/v1/ads")
