@@ -62,7 +62,7 @@ def evaluate_rows(moderator: Moderator, rows: Sequence[LabelledText], examples: 
         for kind in ("article", "ad"):
             group = [r for r in rows if r.lang == lang and r.kind == kind]
             if group:
-                res = moderator.assess_many([r.text for r in group], kind=kind, lang=lang)
+                res = moderator.assess_many([r.text for r in group], kind=kind, lang=lang, explain=False)
                 results.extend(zip(group, res, strict=True))
     by_lang: dict[str, Any] = {}
     for lang in LANGUAGES:
@@ -170,8 +170,8 @@ def evaluate_rubia(moderator: Moderator, public_dir: Path) -> dict[str, Any]:
     from moderation.corpus import load_rubia_gender
 
     pairs = load_rubia_gender(public_dir)
-    pro = moderator.assess_many([p for p, _ in pairs], lang="ru")
-    anti = moderator.assess_many([a for _, a in pairs], lang="ru")
+    pro = moderator.assess_many([p for p, _ in pairs], lang="ru", explain=False)
+    anti = moderator.assess_many([a for _, a in pairs], lang="ru", explain=False)
     return {
         "pairs": len(pairs),
         "pro_flagged": round(sum(map(_flagged, pro)) / len(pairs), 4),
@@ -189,8 +189,8 @@ def evaluate_crows(moderator: Moderator, public_dir: Path) -> dict[str, Any]:
     from moderation.corpus import load_crows_gender
 
     pairs = load_crows_gender(public_dir)
-    more = moderator.assess_many([m for m, _ in pairs], lang="en")
-    less = moderator.assess_many([s for _, s in pairs], lang="en")
+    more = moderator.assess_many([m for m, _ in pairs], lang="en", explain=False)
+    less = moderator.assess_many([s for _, s in pairs], lang="en", explain=False)
     return {
         "pairs": len(pairs),
         "more_flagged": round(sum(map(_flagged, more)) / len(pairs), 4),

@@ -38,9 +38,17 @@ class Moderator:
         return self.assess_many([text], kind=kind, lang=lang)[0]
 
     def assess_many(
-        self, texts: Sequence[str], kind: str = "article", lang: str | None = None
+        self,
+        texts: Sequence[str],
+        kind: str = "article",
+        lang: str | None = None,
+        explain: bool = True,
     ) -> list[Assessment]:
-        """Assess several texts of the same kind at once (faster for batches)."""
+        """Assess several texts of the same kind at once (faster for batches).
+
+        ``explain=False`` skips the model's word-level spans (rule spans are always given);
+        evaluation uses it, since only decisions and scores are measured there.
+        """
         if kind not in KINDS:
             kind = "article"
         prepared = [self._prepare(t, kind, lang) for t in texts]
@@ -51,7 +59,8 @@ class Moderator:
             scores = self.model.score(x)
             cats = self.model.category_probs(x)
             return [
-                self._from_model(p, kind, float(scores[i]), cats[i], x[i]) for i, p in enumerate(prepared)
+                self._from_model(p, kind, float(scores[i]), cats[i], x[i], explain)
+                for i, p in enumerate(prepared)
             ]
         return [self._from_rules(p, kind) for p in prepared]
 
@@ -110,6 +119,7 @@ class Moderator:
         score: float,
         cat_probs: dict[str, float],
         x_row: object,
+        explain: bool = True,
     ) -> Assessment:
         _, norm, hits, _, language, distanced = prepared
         assert self.model is not None
@@ -125,6 +135,7 @@ class Moderator:
         spans: list[Span] = []
         if decision != "clear":
             spans = self._rule_spans(norm, hits)
+        if decision != "clear" and explain:
             top_cat = max(categories, key=lambda c: categories[c])
             contribs = self.model.word_contributions((norm.text, distanced), x_row)
             for s, e, _ in top_spans(contribs, norm.text):

@@ -111,9 +111,7 @@ class StereotypeRules:
         self._negation = {k: re.compile(_expand(v["negation"])) for k, v in langs.items()}
         self._rebuttal = {k: re.compile(_expand(v["rebuttal"])) for k, v in langs.items()}
         # "they rightly say", "как говорится": a reported view the text agrees with
-        self._endorse = {
-            k: re.compile(_expand(v["endorsement_markers"])) for k, v in langs.items()
-        }
+        self._endorse = {k: re.compile(_expand(v["endorsement_markers"])) for k, v in langs.items()}
 
     def has_debunking_marker(self, norm_text: str, lang: str) -> bool:
         """True when the text contains a debunking or distancing marker ("it is a myth")."""
