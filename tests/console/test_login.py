@@ -22,7 +22,8 @@ def _login_form(client: FlaskClient, creds: StaffCredentials, password: str | No
     page = client.get("/console/login")
     return client.post("/console/login", data={
         "username": creds.username, "password": password or creds.password,
-        "csrf_token": csrf_from(page.get_data(as_text=True))})
+        "csrf_token": csrf_from(page.get_data(as_text=True))},
+        headers={"Accept-Language": "en"})
 
 
 def test_operator_logs_in_with_password_and_totp(app: Flask, client: FlaskClient) -> None:
