@@ -17,7 +17,7 @@ CONSOLE_CSP = "; ".join([
     "script-src 'self'",
     "style-src 'self'",
     "img-src 'self' data:",
-    "media-src 'self' blob:",
+    "media-src 'self' blob:{media}",
     "connect-src 'self'",
     "font-src 'self'",
     "form-action 'self'",
@@ -32,6 +32,12 @@ PROTECTED_PREFIXES = ("/console", "/api/staff")
 def install_security_headers(app: Flask, settings: Settings) -> None:
     """Add the headers to every response under /console and /api/staff (and console statics)."""
     https = settings.public_base_url.startswith("https://")
+    # Voice playback uses signed URLs on PUBLIC_BASE_URL, which may be another origin than the
+    # console's (e.g. a console on an internal host).
+    from urllib.parse import urlsplit
+
+    public = urlsplit(settings.public_base_url)
+    console_csp = CONSOLE_CSP.replace("{media}", f" {public.scheme}://{public.netloc}")
 
     @app.after_request
     def _headers(response: Response) -> Response:
@@ -47,7 +53,7 @@ def install_security_headers(app: Flask, settings: Settings) -> None:
         headers["Cross-Origin-Resource-Policy"] = "same-origin"
         headers["Permissions-Policy"] = "camera=(), microphone=(), geolocation=(), payment=()"
         headers["Content-Security-Policy"] = (
-            API_CSP if path.startswith("/api/staff") else CONSOLE_CSP)
+            API_CSP if path.startswith("/api/staff") else console_csp)
         if https:
             headers["Strict-Transport-Security"] = "max-age=31536000; includeSubDomains"
         if not is_static:

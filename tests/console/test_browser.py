@@ -15,7 +15,11 @@ from collections.abc import Iterator
 import pytest
 import requests
 from flask import Flask
+from sqlalchemy import func, select
 
+from backend.extensions import db
+from backend.models.audit import AuditEvent
+from tests.console.conftest import wav_bytes
 from tests.support.staff import StaffCredentials, create_staff
 
 CHROMIUM = "/usr/bin/chromium"
@@ -86,7 +90,7 @@ def _log_in(page, base: str, app: Flask, creds: StaffCredentials) -> None:  # ty
     page.wait_for_url(f"{base}/console/")
 
 
-def _send_sos_through_the_mobile_api(base: str) -> str:
+def _send_sos_through_the_mobile_api(base: str, voice: bytes | None = None) -> str:
     registered = requests.post(f"{base}/api/v1/devices", json={
         "cancel_pin": "2580", "duress_pin": "1470", "locale": "tg",
         "callback_policy": {"mode": "never"}}, timeout=30)
@@ -98,6 +102,13 @@ def _send_sos_through_the_mobile_api(base: str) -> str:
                                "location": {"lat": 38.5598, "lon": 68.787, "accuracy_m": 30}},
                          timeout=30)
     assert sent.status_code == 201, sent.text
+    if voice:
+        uploaded = requests.put(
+            f"{base}/api/v1/alerts/{alert_id}/voice", data=voice,
+            auth=(device["device_id"], device["secret"]),
+            headers={"Content-Range": f"bytes 0-{len(voice) - 1}/{len(voice)}",
+                     "Content-Type": "audio/wav"}, timeout=30)
+        assert uploaded.status_code == 201, uploaded.text
     return alert_id.replace("-", "")
 
 
@@ -112,7 +123,7 @@ def test_operator_handles_a_live_alert_end_to_end_and_an_editor_cannot_open_it(
     page.goto(f"{live_server}/console/alerts")
     page.evaluate("window.__stillTheSamePage = true")
 
-    alert_id = _send_sos_through_the_mobile_api(live_server)
+    alert_id = _send_sos_through_the_mobile_api(live_server, voice=wav_bytes(1.0))
     row = page.locator(f"#alert-queue tr[data-alert-id='{alert_id}']")
     row.wait_for(timeout=20_000)
     assert page.evaluate("window.__stillTheSamePage") is True  # arrived live, no reload
@@ -121,6 +132,23 @@ def test_operator_handles_a_live_alert_end_to_end_and_an_editor_cannot_open_it(
     page.wait_for_url(f"**/console/alerts/{alert_id}")
     assert "DO NOT CALL BACK" in page.inner_text("#callback-policy")
     assert "± 30 m" in page.inner_text("#location-trail")
+
+    # Voice: one click, one audited playback through a short-lived signed URL.
+    page.click("#play-voice")
+    page.wait_for_function(
+        "document.getElementById('voice-audio').src.includes('/twilio/media/')")
+    playable = page.evaluate("""() => new Promise(resolve => {
+        const audio = document.getElementById('voice-audio');
+        if (audio.readyState >= 1) { resolve(true); return; }
+        audio.addEventListener('loadedmetadata', () => resolve(true), {once: true});
+        audio.addEventListener('error', () => resolve(false), {once: true});
+        setTimeout(() => resolve(audio.readyState >= 1), 10000);
+    })""")
+    assert playable is True
+    with app.app_context():
+        plays = db.session.scalar(select(func.count()).select_from(AuditEvent).where(
+            AuditEvent.action == "alert.voice.play", AuditEvent.target_id == alert_id))
+    assert plays == 1
 
     page.click("#accept-alert")
     page.wait_for_selector("#alert-status:has-text('accepted')")
