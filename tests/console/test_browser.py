@@ -118,6 +118,17 @@ def test_operator_handles_a_live_alert_end_to_end_and_an_editor_cannot_open_it(
     editor = create_staff(app, "content_editor", locale="en")
 
     context = browser.new_context()
+    # Record what the page asks the browser to show and play (headless Chromium has no desktop).
+    context.add_init_script("""
+        window.__notified = [];
+        window.Notification = class { constructor(title) { window.__notified.push(title); } };
+        window.Notification.permission = 'granted';
+        window.Notification.requestPermission = () => Promise.resolve('granted');
+        window.__beeps = 0;
+        const Real = window.AudioContext;
+        window.AudioContext = class extends Real {
+            createOscillator() { window.__beeps += 1; return super.createOscillator(); } };
+    """)
     page = context.new_page()
     _log_in(page, live_server, app, operator)
     page.goto(f"{live_server}/console/alerts")
@@ -127,6 +138,10 @@ def test_operator_handles_a_live_alert_end_to_end_and_an_editor_cannot_open_it(
     row = page.locator(f"#alert-queue tr[data-alert-id='{alert_id}']")
     row.wait_for(timeout=20_000)
     assert page.evaluate("window.__stillTheSamePage") is True  # arrived live, no reload
+    code = row.locator("strong").inner_text()
+    page.wait_for_function("window.__notified.length > 0")
+    assert page.evaluate("window.__notified") == [f"New alert {code}"]  # the code, nothing else
+    assert page.evaluate("window.__beeps") >= 1
 
     row.get_by_role("link").click()
     page.wait_for_url(f"**/console/alerts/{alert_id}")
