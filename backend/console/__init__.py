@@ -52,6 +52,8 @@ def register_console(app: Flask) -> None:
                       order=20)
     register_nav_item("console.oncall", lazy_gettext("On-call chain"), OVERSIGHT_ROLES, order=30)
     register_nav_item("console.audit_log", lazy_gettext("Audit log"), OVERSIGHT_ROLES, order=40)
+    register_nav_item("console.staff_accounts", lazy_gettext("Staff accounts"), [Role.ADMIN],
+                      order=80)
     register_nav_item("console.account", lazy_gettext("My account"), list(Role), order=90)
     app.jinja_env.globals.update(csrf_field=csrf_field, csrf_token=csrf_token,
                                  current_staff=current_staff, nav_for=nav_for)

@@ -145,3 +145,41 @@ def account() -> str | BaseResponse:
     return render_template("console/account.html", user=staff, locales=SUPPORTED_LOCALES,
                            zones=zones, all_zones=sorted(available_timezones()), error=error,
                            saved=request.args.get("done") == "saved")
+
+
+@bp.get("/staff")
+@require_role(Role.ADMIN)
+def staff_accounts() -> str:
+    """Every staff account: role, second factor, state, last login (admins)."""
+    from backend.services.staff_accounts import list_users
+    from backend.services.staff_login import is_locked
+
+    users = list_users()
+    return render_template("console/staff.html", users=users,
+                           locked={u.id: bool(is_locked(u)) for u in users},
+                           me=current_staff())
+
+
+@bp.post("/staff/<username>/<action>")
+@require_role(Role.ADMIN)
+def staff_account_action(username: str, action: str) -> BaseResponse:
+    """Deactivate, reactivate or unlock an account (password and TOTP resets stay on the CLI:
+    they produce secrets that must not pass through a browser)."""
+    from backend.services.staff_accounts import clear_lockout, set_active
+
+    me = current_staff()
+    if me is not None and me.username == username and action == "deactivate":
+        raise Problem(409, "own-account", "Not on yourself",
+                      "You cannot deactivate your own account.")
+    try:
+        if action == "deactivate":
+            set_active(username, False, actor=current_actor())
+        elif action == "activate":
+            set_active(username, True, actor=current_actor())
+        elif action == "unlock":
+            clear_lockout(username, actor=current_actor())
+        else:
+            raise Problem(404, "not-found", "Not found", "There is nothing at this address.")
+    except AccountError as exc:
+        raise Problem(404, "not-found", "Not found", str(exc)) from None
+    return redirect(url_for("console.staff_accounts"), code=303)

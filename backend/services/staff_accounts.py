@@ -123,6 +123,16 @@ def set_active(username: str, active: bool, *, actor: Actor | None = None) -> St
     return user
 
 
+def clear_lockout(username: str, *, actor: Actor | None = None) -> StaffUser:
+    """Unlock an account locked after failed attempts (an admin who knows it is really them)."""
+    user = _require_user(username)
+    user.failed_attempts = 0
+    user.locked_until = None
+    record_audit(actor or Actor.system(), "staff.unlock", "staff_user", user.id)
+    db.session.commit()
+    return user
+
+
 def set_preferences(user: StaffUser, *, locale: str | None = None,
                     time_zone: str | None = None) -> None:
     """Change the console language and time zone of ``user``."""

@@ -237,6 +237,26 @@ TRANSLATIONS: dict[str, tuple[str, str]] = {
     "Recently closed or cancelled": ("Недавно закрытые или отменённые",
                                      "Ба наздикӣ басташуда ё бекоршуда"),
     "None.": ("Нет.", "Нест."),
+    # staff accounts (admins)
+    "Staff accounts": ("Учётные записи сотрудников", "Ҳисобҳои кормандон"),
+    "Create accounts and reset passwords or second factors with the hushbakht users command: it "
+    "shows new secrets once, never in a browser.": (
+        "Создавайте учётные записи и сбрасывайте пароли или второй фактор командой hushbakht "
+        "users: она показывает новые секреты один раз и никогда в браузере.",
+        "Ҳисобҳоро эҷод кунед ва паролҳо ё омили дуюмро бо фармони hushbakht users аз нав "
+        "танзим кунед: он сирҳои навро як бор нишон медиҳад, ҳеҷ гоҳ дар браузер."),
+    "Name": ("Имя", "Ном"),
+    "Role": ("Роль", "Нақш"),
+    "Second factor": ("Второй фактор", "Омили дуюм"),
+    "Last login": ("Последний вход", "Вуруди охирин"),
+    "yes": ("да", "ҳа"),
+    "no": ("нет", "не"),
+    "deactivated": ("отключена", "хомӯш"),
+    "locked": ("заблокирована", "баста"),
+    "active": ("активна", "фаъол"),
+    "Unlock": ("Разблокировать", "Кушодан"),
+    "Deactivate": ("Отключить", "Хомӯш кардан"),
+    "Reactivate": ("Включить снова", "Аз нав фаъол кардан"),
     # editorial and moderation pages (issue 5)
     "Moderation": ("Модерация", "Модератсия"),
     "Model": ("Модель", "Модел"),

@@ -76,3 +76,29 @@ def test_queue_json_lists_new_alerts_for_the_page(app: Flask, login_as) -> None:
     assert body["alerts"][0]["drill"] is True
     staff_alerts.close_case(made.id, Actor.system("test"), outcome="other")
     assert client.get("/console/alerts/queue.json").get_json()["alerts"] == []
+
+
+def test_admin_unlocks_and_deactivates_accounts(app: Flask, login_as) -> None:
+    from datetime import timedelta
+
+    from backend.clock import now
+    from backend.services.staff_accounts import find_user
+
+    admin, admin_creds = login_as("admin")
+    operator_client, operator = login_as("hotline_operator")
+    user = find_user(operator.username)
+    assert user is not None
+    user.locked_until = now() + timedelta(minutes=10)
+    db.session.commit()
+    page = admin.get("/console/staff").get_data(as_text=True)
+    assert operator.username in page and "locked" in page
+    token = page_csrf(admin, "/console/staff")
+    assert admin.post(f"/console/staff/{operator.username}/unlock",
+                      data={"csrf_token": token}).status_code == 303
+    db.session.refresh(user)
+    assert user.locked_until is None
+    admin.post(f"/console/staff/{operator.username}/deactivate", data={"csrf_token": token})
+    assert operator_client.get("/console/").status_code == 302  # its session ended at once
+    own = admin.post(f"/console/staff/{admin_creds.username}/deactivate",
+                     data={"csrf_token": token})
+    assert own.status_code == 409

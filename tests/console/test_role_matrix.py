@@ -39,6 +39,7 @@ CONSOLE_ROUTES: list[tuple[str, str, set[Role]]] = [
     ("GET", "/console/oncall", OVERSIGHT),
     ("POST", "/console/oncall", OVERSIGHT),
     ("GET", "/console/audit", OVERSIGHT),
+    ("GET", "/console/staff", {ADM}),
 ]
 
 API_ROUTES: list[tuple[str, str, set[Role]]] = [
