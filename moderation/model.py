@@ -8,6 +8,7 @@ push hardest towards "stereotype" become spans.
 
 from __future__ import annotations
 
+import math
 import re
 from bisect import bisect_right
 from collections import Counter
@@ -79,25 +80,48 @@ def iter_word_features(doc: Doc, ngrams: tuple[int, int]) -> Iterator[tuple[str,
 
 
 def iter_char_features(doc: Doc, ngrams: tuple[int, int]) -> Iterator[tuple[str, int, int]]:
-    """Character n-grams of each whitespace token padded with spaces (like char_wb), skipping
-    tokens in distanced ranges, with the token's [start, end)."""
+    """Character n-grams of each whitespace token padded with spaces (like char_wb), outside
+    distanced ranges, with the token's [start, end) in the document."""
     text, ranges = doc
     lo, hi = ngrams
-    for m in _SPACE_TOKEN.finditer(text):
-        if ranges and _inside(ranges, m.start()):
-            continue
-        w = f" {m.group()} "
-        for n in range(lo, hi + 1):
-            for i in range(len(w) - n + 1):
-                yield w[i : i + n], m.start(), m.end()
+    segments: list[tuple[int, int]] = []
+    pos = 0
+    for a, b in ranges:
+        if a > pos:
+            segments.append((pos, a))
+        pos = max(pos, b)
+    segments.append((pos, len(text)))
+    for seg_start, seg_end in segments:
+        for m in _SPACE_TOKEN.finditer(text, seg_start, seg_end):
+            w = f" {m.group()} "
+            for n in range(lo, hi + 1):
+                for i in range(len(w) - n + 1):
+                    yield w[i : i + n], m.start(), m.end()
+
+
+def _outside_segments(text: str, ranges: tuple[tuple[int, int], ...]) -> list[str]:
+    pieces = []
+    pos = 0
+    for a, b in ranges:
+        if a > pos:
+            pieces.append(text[pos:a])
+        pos = max(pos, b)
+    pieces.append(text[pos:])
+    return pieces
 
 
 def word_analyzer(doc: Doc, ngrams: tuple[int, int] = (1, 2)) -> list[str]:
     """Word features of a document (fast path without positions)."""
     text, ranges = doc
     if ranges:
-        return [f for f, _, _ in iter_word_features(doc, ngrams)]
-    toks = _WORD_RE.findall(text)
+        starts = [a for a, _ in ranges]
+        toks = []
+        for m in _WORD_RE.finditer(text):
+            k = bisect_right(starts, m.start()) - 1
+            inside = k >= 0 and m.start() < ranges[k][1]
+            toks.append("~" + m.group() if inside else m.group())
+    else:
+        toks = _WORD_RE.findall(text)
     out: list[str] = []
     lo, hi = ngrams
     for n in range(lo, hi + 1):
@@ -111,15 +135,15 @@ def word_analyzer(doc: Doc, ngrams: tuple[int, int] = (1, 2)) -> list[str]:
 def char_analyzer(doc: Doc, ngrams: tuple[int, int] = (2, 5)) -> list[str]:
     """Character features of a document (fast path without positions)."""
     text, ranges = doc
-    if ranges:
-        return [f for f, _, _ in iter_char_features(doc, ngrams)]
+    pieces = _outside_segments(text, ranges) if ranges else [text]
     lo, hi = ngrams
     out: list[str] = []
-    for w in text.split():
-        w = f" {w} "
-        size = len(w)
-        for n in range(lo, hi + 1):
-            out += [w[i : i + n] for i in range(size - n + 1)]
+    for piece in pieces:
+        for w in piece.split():
+            w = f" {w} "
+            size = len(w)
+            for n in range(lo, hi + 1):
+                out += [w[i : i + n] for i in range(size - n + 1)]
     return out
 
 
@@ -262,6 +286,55 @@ class StereotypeModel:
         a, b = self.platt
         return np.asarray(1.0 / (1.0 + np.exp(-(a * d + b))))
 
+    # ---- fast path for one document (no sparse matrices; same numbers as transform+score) ----
+    def features(self, doc: Doc, rule_vec: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(indices, values) of the document's non-zero features, equal to ``transform``."""
+        assert self.word_vec is not None and self.char_vec is not None
+        idx: list[np.ndarray] = []
+        vals: list[np.ndarray] = []
+        for analyzer, vec, offset, ngrams in (
+            (word_analyzer, self.word_vec, 0, self.params.word_ngrams),
+            (char_analyzer, self.char_vec, self.n_word, self.params.char_ngrams),
+        ):
+            vocab = vec.vocabulary_
+            counts = Counter(analyzer(doc, ngrams))
+            js = np.fromiter((vocab.get(f, -1) for f in counts), dtype=np.int64, count=len(counts))
+            cs = np.fromiter(counts.values(), dtype=np.float64, count=len(counts))
+            keep = js >= 0
+            js, cs = js[keep], cs[keep]
+            v = (1.0 + np.log(cs)) * vec.idf_[js]
+            norm = float(np.sqrt(v @ v))
+            if norm > 0:
+                idx.append(js + offset)
+                vals.append(v / norm)
+        base = self.n_word + self.n_char
+        nz = np.flatnonzero(rule_vec)
+        idx.append(nz.astype(np.int64) + base)
+        vals.append(rule_vec[nz].astype(np.float64) * self.params.rule_feature_weight)
+        return np.concatenate(idx), np.concatenate(vals)
+
+    def score_features(self, idx: np.ndarray, vals: np.ndarray) -> float:
+        """Calibrated score from ``features`` output."""
+        assert self.clf is not None
+        d = float(self.clf.coef_[0, idx] @ vals + self.clf.intercept_[0])
+        a, b = self.platt
+        return 1.0 / (1.0 + math.exp(-(a * d + b)))
+
+    def category_features(self, idx: np.ndarray, vals: np.ndarray) -> dict[str, float]:
+        """P(category | stereotype) from ``features`` output."""
+        if self.cat_clf is None:
+            return dict.fromkeys(CATEGORIES, 1.0 / len(CATEGORIES))
+        z = self.cat_clf.coef_[:, idx] @ vals + self.cat_clf.intercept_
+        classes = [str(c) for c in self.cat_clf.classes_]
+        if len(z) == 1:  # two classes: sklearn keeps one row of coefficients
+            p1 = 1.0 / (1.0 + math.exp(-float(z[0])))
+            probs = {classes[0]: 1.0 - p1, classes[1]: p1}
+        else:
+            e = np.exp(z - z.max())
+            e /= e.sum()
+            probs = {c: float(p) for c, p in zip(classes, e, strict=True)}
+        return {c: probs.get(c, 0.0) for c in CATEGORIES}
+
     def category_probs(self, x: sparse.csr_matrix) -> list[dict[str, float]]:
         """P(category | stereotype) for each row (uniform when no category model)."""
         if self.cat_clf is None:
@@ -273,7 +346,7 @@ class StereotypeModel:
             out.append({c: float(row[classes.index(c)]) if c in classes else 0.0 for c in CATEGORIES})
         return out
 
-    def word_contributions(self, doc: Doc, x_row: sparse.csr_matrix) -> list[tuple[int, int, float]]:
+    def word_contributions(self, doc: Doc, values: dict[int, float]) -> list[tuple[int, int, float]]:
         """Per whitespace-token contributions (start, end, contribution) towards "stereotype".
 
         Each n-gram feature's contribution (coef * value) is shared between its occurrences,
@@ -282,8 +355,6 @@ class StereotypeModel:
         assert self.clf is not None and self.word_vec is not None and self.char_vec is not None
         text = doc[0]
         coef = self.clf.coef_[0]
-        row = x_row.tocsr()
-        values = dict(zip(row.indices.tolist(), row.data.tolist(), strict=False))
         tokens = [(m.start(), m.end()) for m in _SPACE_TOKEN.finditer(text)]
         if not tokens:
             return []

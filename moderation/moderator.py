@@ -11,9 +11,11 @@ from moderation.assessment import CATEGORIES, KINDS, LANGUAGES, Assessment, Span
 from moderation.config import DecisionPolicy, default_registry_dir, load_policy
 from moderation.model import StereotypeModel, rule_features, top_spans
 from moderation.normalise import NormalisedText, detect_language, normalise
-from moderation.rules import RuleHit, StereotypeRules
+from moderation.rules import RuleHit, StereotypeRules, sentence_spans
 
 _Prepared = tuple[str, NormalisedText, list[RuleHit], np.ndarray, str, tuple[tuple[int, int], ...]]
+# (score, window start, (window text, distanced ranges), feature indices, feature values)
+_Window = tuple[float, int, tuple[str, tuple[tuple[int, int], ...]], np.ndarray, np.ndarray]
 _STATUS_REASON = {"asserted": "", "quoted": " (quoted)"}
 
 
@@ -52,17 +54,53 @@ class Moderator:
         if kind not in KINDS:
             kind = "article"
         prepared = [self._prepare(t, kind, lang) for t in texts]
-        if self.model is not None and prepared:
-            rules_matrix = np.vstack([p[3] for p in prepared])
-            docs = [(p[1].text, p[5]) for p in prepared]
-            x = self.model.transform(docs, rules_matrix)
-            scores = self.model.score(x)
-            cats = self.model.category_probs(x)
-            return [
-                self._from_model(p, kind, float(scores[i]), cats[i], x[i], explain)
-                for i, p in enumerate(prepared)
-            ]
-        return [self._from_rules(p, kind) for p in prepared]
+        if self.model is None:
+            return [self._from_rules(p, kind) for p in prepared]
+        out = []
+        for p in prepared:
+            windows = self._scored_windows(p, kind)
+            score, _, _, idx, vals = max(windows, key=lambda w: w[0])
+            cats = self.model.category_features(idx, vals)
+            out.append(self._from_model(p, kind, score, cats, explain, windows))
+        return out
+
+    def _scored_windows(self, prepared: _Prepared, kind: str) -> list[_Window]:
+        """The text scored as one window, or -- when long -- as windows of a few sentences.
+
+        The corpus holds passages of one to four sentences, so a long article is scored window
+        by window and its score is the highest window's: one stereotyped paragraph in a long
+        recipe is not diluted away.
+        """
+        assert self.model is not None
+        _, norm, hits, rule_vec, lang, distanced = prepared
+        text = norm.text
+        if len(text) <= _LONG_TEXT_CHARS:
+            idx, vals = self.model.features((text, distanced), rule_vec)
+            return [(self.model.score_features(idx, vals), 0, (text, distanced), idx, vals)]
+        scored: list[_Window] = []
+        for ws, we in _windows(text):
+            ranges = tuple((max(a, ws) - ws, min(b, we) - ws) for a, b in distanced if a < we and b > ws)
+            sub = (text[ws:we], ranges)
+            vec = rule_features(
+                [h for h in hits if ws <= h.start < we],
+                lang,
+                kind,
+                self.rules.has_debunking_marker(sub[0], lang),
+            )
+            idx, vals = self.model.features(sub, vec)
+            scored.append((self.model.score_features(idx, vals), ws, sub, idx, vals))
+        return scored
+
+    def _model_spans(self, windows: list[_Window], max_windows: int = 2) -> list[tuple[int, int]]:
+        """Spans (normalised offsets) of the words that push the model hardest, taken from the
+        highest-scoring windows only (fast, and local to the offending paragraph)."""
+        assert self.model is not None
+        spans: list[tuple[int, int]] = []
+        for _, ws, sub, idx, vals in sorted(windows, key=lambda w: -w[0])[:max_windows]:
+            values = dict(zip(idx.tolist(), vals.tolist(), strict=True))
+            contribs = self.model.word_contributions(sub, values)
+            spans.extend((ws + s, ws + e) for s, e, _ in top_spans(contribs, sub[0]))
+        return spans
 
     # ---- internals -----------------------------------------------------------------------
     def _prepare(self, text: str, kind: str, lang: str | None) -> _Prepared:
@@ -118,10 +156,10 @@ class Moderator:
         kind: str,
         score: float,
         cat_probs: dict[str, float],
-        x_row: object,
-        explain: bool = True,
+        explain: bool,
+        windows: list[_Window],
     ) -> Assessment:
-        _, norm, hits, _, language, distanced = prepared
+        _, norm, hits, _, language, _ = prepared
         assert self.model is not None
         asserted = [h for h in hits if h.status == "asserted"]
         mix = dict(cat_probs)
@@ -137,19 +175,12 @@ class Moderator:
             spans = self._rule_spans(norm, hits)
         if decision != "clear" and explain:
             top_cat = max(categories, key=lambda c: categories[c])
-            contribs = self.model.word_contributions((norm.text, distanced), x_row)
-            for s, e, _ in top_spans(contribs, norm.text):
-                if any(s < h.end and h.start < e for h in hits):
+            reason = f"model: wording typical of {top_cat.replace('_', ' ')} stereotypes"
+            for s_, e_ in self._model_spans(windows):
+                if any(s_ < h.end and h.start < e_ for h in hits):
                     continue
-                os_, oe = norm.to_original(s, e)
-                spans.append(
-                    Span(
-                        os_,
-                        oe,
-                        top_cat,
-                        f"model: wording typical of {top_cat.replace('_', ' ')} stereotypes",
-                    )
-                )
+                os_, oe = norm.to_original(s_, e_)
+                spans.append(Span(os_, oe, top_cat, reason))
         return Assessment(
             decision,
             score,
@@ -158,6 +189,21 @@ class Moderator:
             language,
             self.model_version,
         )
+
+
+_WINDOW_CHARS = 400  # about the length of the corpus passages the model was trained on
+_LONG_TEXT_CHARS = 700
+
+
+def _windows(text: str) -> list[tuple[int, int]]:
+    """Consecutive sentence groups of about ``_WINDOW_CHARS`` characters."""
+    windows: list[tuple[int, int]] = []
+    for s, e in sentence_spans(text):
+        if windows and e - windows[-1][0] <= _WINDOW_CHARS:
+            windows[-1] = (windows[-1][0], e)
+        else:
+            windows.append((s, e))
+    return windows
 
 
 def load_moderator(registry_dir: str | Path | None = None) -> Moderator:

@@ -34,7 +34,7 @@ RULES_FILE = Path(__file__).resolve().parent / "rules.yaml"
 
 def _gap(n: int) -> str:
     """Regex for "up to n words in between" (the {Gn} placeholders in rules.yaml)."""
-    return rf"(?:\W+\w+){{0,{n}}}\W+"
+    return rf"(?:\W+\w+){{0,{n}}}?\W+"  # lazy: the shortest gap, so spans stay tight
 
 
 _GAPS = {f"{{G{n}}}": _gap(n) for n in range(1, 10)}
@@ -136,7 +136,13 @@ class StereotypeRules:
         for m in _QUOTED.finditer(norm_text):
             if len(m.group(1).split()) >= 3:
                 ranges.append((m.start(), m.end()))
-        return tuple(sorted(ranges))
+        merged: list[tuple[int, int]] = []
+        for a, b in sorted(ranges):
+            if merged and a <= merged[-1][1]:
+                merged[-1] = (merged[-1][0], max(b, merged[-1][1]))
+            else:
+                merged.append((a, b))
+        return tuple(merged)
 
     def find(self, norm_text: str, lang: str) -> list[RuleHit]:
         """All rule hits in ``norm_text`` (already normalised) for ``lang``, with their status."""
@@ -188,6 +194,11 @@ class StereotypeRules:
         if before.count('"') % 2 == 1:
             return "quoted"
         return "asserted"
+
+
+def sentence_spans(text: str) -> list[tuple[int, int]]:
+    """[start, end) of each sentence (split at . ! ? ; and new lines)."""
+    return _sentences(text)
 
 
 def _sentences(text: str) -> list[tuple[int, int]]:

@@ -75,3 +75,13 @@ def test_python_dash_m_moderation_works(tmp_path: Path) -> None:
     )
     assert proc.returncode == 0, proc.stderr
     assert json.loads(proc.stdout)["lang"] == "ru"
+
+
+def test_evaluate_prints_a_markdown_report(trained_registry: tuple[Path, str], corpus_dir: Path) -> None:
+    root, version = trained_registry
+    result = CliRunner().invoke(
+        cli, ["evaluate", "--registry", str(root), "--corpus", str(corpus_dir), "--markdown"]
+    )
+    assert result.exit_code == 0, result.output
+    assert f"Model `{version}`" in result.output
+    assert "| language |" in result.output

@@ -121,3 +121,30 @@ def test_empty_and_long_texts_are_handled(moderator: Moderator) -> None:
     assert moderator.assess("").decision == "clear"
     long_text = ("Rinse the rice three times and let the carrots soften in the oil. " * 80).strip()
     assert moderator.assess(long_text).decision == "clear"
+
+
+def test_fast_single_document_path_matches_the_sparse_pipeline(moderator: Moderator) -> None:
+    import numpy as np
+
+    from moderation.normalise import normalise
+
+    model = moderator.model
+    assert model is not None
+    for text, lang in [(GOOD_WIFE["ru"], "ru"), (COOKING, "en"), (SCREENING_TG, "tg")]:
+        prepared = moderator._prepare(text, "article", lang)
+        doc = (normalise(text).text, prepared[5])
+        idx, vals = model.features(doc, prepared[3])
+        x = model.transform([doc], prepared[3].reshape(1, -1))
+        assert np.isclose(model.score_features(idx, vals), model.score(x)[0])
+        fast = model.category_features(idx, vals)
+        slow = model.category_probs(x)[0]
+        assert all(np.isclose(fast[c], slow[c]) for c in CATEGORIES)
+
+
+def test_long_articles_get_spans_in_the_offending_paragraph(moderator: Moderator) -> None:
+    recipe = "Rinse the rice three times and let the carrots soften in the oil. " * 30
+    text = recipe + "A good wife obeys her husband and never argues. " + recipe
+    result = moderator.assess(text)
+    assert result.decision != "clear"
+    start = len(recipe)
+    assert any(start <= s.start < start + 50 for s in result.spans)

@@ -29,3 +29,24 @@ def test_rubia_pairs_are_deduplicated_and_scored(public_dir: Path, moderator: Mo
 
 def test_crows_pairs_gender_subset_is_for_diagnostics(public_dir: Path) -> None:
     assert len(load_crows_gender(public_dir)) == 262
+
+
+def test_fetch_script_verifies_the_shared_files(public_dir: Path) -> None:
+    import subprocess
+    import sys
+
+    root = Path(__file__).resolve().parents[2]
+    proc = subprocess.run(
+        [
+            sys.executable,
+            str(root / "scripts" / "fetch_shared.py"),
+            "--check",
+            "--dest",
+            str(public_dir.parent.parent),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert proc.returncode == 0, proc.stderr
