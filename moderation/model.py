@@ -15,6 +15,7 @@ from collections import Counter
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import partial
+from itertools import repeat
 from typing import Any
 
 import numpy as np
@@ -298,7 +299,7 @@ class StereotypeModel:
         ):
             vocab = vec.vocabulary_
             counts = Counter(analyzer(doc, ngrams))
-            js = np.fromiter((vocab.get(f, -1) for f in counts), dtype=np.int64, count=len(counts))
+            js = np.array(list(map(vocab.get, counts, repeat(-1, len(counts)))), dtype=np.int64)
             cs = np.fromiter(counts.values(), dtype=np.float64, count=len(counts))
             keep = js >= 0
             js, cs = js[keep], cs[keep]
