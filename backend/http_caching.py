@@ -1,8 +1,9 @@
 """Strong ETags, conditional GETs and a small response cache for the public content API.
 
 Responses are cached in-process, per application, by (request key, content version). The content
-version is the content clock, which every write to servable content moves, so a publish, withdrawal or kill switch invalidates
-every cached body and ETag at once without any explicit purge.
+version is the content clock, which every write to servable content moves, so a publish, withdrawal or
+kill switch invalidates every cached body and ETag without any explicit purge: at once in the process
+that wrote, within a second in the others (``backend.models.content.RecentClock``).
 """
 
 from __future__ import annotations

@@ -16,7 +16,7 @@ from backend.mobile.params import (
     tag_param,
     text_param,
 )
-from backend.models.content import current_change_seq
+from backend.models.content import RecentClock
 from backend.services import content_catalog
 from content.categories import CATEGORIES
 
@@ -28,7 +28,9 @@ def _settings() -> Settings:
 
 
 def _version() -> int:
-    return current_change_seq(db.session)
+    """The content version for cache keys and ETags (read from the database at most once a second)."""
+    clock: RecentClock = current_app.extensions.setdefault("hushbakht.content_clock", RecentClock())
+    return clock.value(db.session)
 
 
 @bp.get("/categories")

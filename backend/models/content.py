@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+import time
 import uuid
 from datetime import datetime
 
@@ -14,6 +16,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    event,
     update,
 )
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
@@ -46,12 +49,59 @@ def next_change_seq(session: Session) -> int:
         update(ContentClock).where(ContentClock.id == 1)
         .values(seq=ContentClock.seq + 1).returning(ContentClock.seq)
     ).scalar_one()  # the row is created by the first migration
+    session.info["content_clock_moved"] = True
     return int(result)
 
 
 def current_change_seq(session: Session) -> int:
     value = session.get(ContentClock, 1)
     return int(value.seq) if value else 0
+
+
+# The serving path reads the clock at most once per CLOCK_READ_INTERVAL seconds per process (see
+# RecentClock): a cached API response then costs no database round trip, which on 2 cores was most
+# of the article list's cost (docs/benchmarks.md). A change committed by another process shows
+# within the interval; a change committed by this process shows at once.
+CLOCK_READ_INTERVAL = 1.0
+_commits_that_moved_the_clock = 0
+
+
+class RecentClock:
+    """The content clock as this process last read it, reused for up to ``interval`` seconds."""
+
+    def __init__(self, interval: float = CLOCK_READ_INTERVAL) -> None:
+        self.interval = interval
+        self._lock = threading.Lock()
+        self._read_at = float("-inf")
+        self._commits_seen = -1
+        self._value = 0
+
+    def _fresh(self) -> bool:
+        return (self._commits_seen == _commits_that_moved_the_clock
+                and time.monotonic() - self._read_at < self.interval)
+
+    def value(self, session: Session) -> int:
+        """The clock, read through ``session`` only when the last reading is too old."""
+        if self._fresh():
+            return self._value
+        with self._lock:  # one thread reads; the others wait for its answer
+            if not self._fresh():
+                commits, started = _commits_that_moved_the_clock, time.monotonic()
+                self._value = current_change_seq(session)
+                self._read_at, self._commits_seen = started, commits
+            return self._value
+
+
+@event.listens_for(Session, "after_commit")
+def _clock_moved(session: Session) -> None:
+    global _commits_that_moved_the_clock
+    if session.info.pop("content_clock_moved", False):
+        _commits_that_moved_the_clock += 1
+
+
+@event.listens_for(Session, "after_rollback")
+def _rolled_back(session: Session) -> None:
+    session.info.pop("content_clock_moved", None)
 
 
 class Article(db.Model):  # type: ignore[name-defined]
