@@ -290,7 +290,8 @@ _RU_WORDS = frozenset(
 
 def detect_language(text: str) -> str:
     """Guess the language of ``text``: "tg", "ru" or "en" (English when in doubt)."""
-    low = unicodedata.normalize("NFC", text).lower()
+    # the opening paragraphs are enough, and keep detection cheap on long articles
+    low = unicodedata.normalize("NFC", text[:2000]).lower()
     cyr = len(_CYRILLIC.findall(low))
     lat = len(_LATIN.findall(low))
     if lat > cyr:
