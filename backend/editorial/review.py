@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from backend.clock import now
 from backend.editorial.actors import Actor
-from backend.editorial.errors import InvalidInput
+from backend.editorial.errors import Conflict, InvalidInput
 from backend.editorial.gate import latest_result
 from backend.editorial.records import (
     Item,
@@ -68,8 +68,13 @@ def moderation_queue(session: Session) -> list[QueueEntry]:
 
 
 def decide(session: Session, actor: Actor, kind: str, item_id: str, verdict: str, reason: str,
-           category: str | None = None) -> ModeratorDecision:
+           category: str | None = None, result_id: str | None = None) -> ModeratorDecision:
     """Approve, reject or request changes on a flagged item, with a reason the editor sees.
+
+    ``result_id`` is the moderation result the moderator was shown (the console's review form always
+    sends it): if the item has been assessed again since (a new revision was submitted, or a corpus
+    re-import changed a held article), the decision is refused with :class:`Conflict`, so an
+    approval never covers a text the moderator did not see.
 
     The decision is kept as a labelled example: approved text is "acceptable", rejected text (and
     text sent back with a stereotype category) is "stereotype".
@@ -82,9 +87,12 @@ def decide(session: Session, actor: Actor, kind: str, item_id: str, verdict: str
         raise InvalidInput("category", f"must be one of {', '.join(STEREOTYPE_CATEGORIES)}")
     reason = (reason or "").strip()
     item = load_item(session, kind, item_id, for_update=True)
+    result = latest_result(session, item)
+    if result_id is not None and (result is None or result.id != result_id):
+        raise Conflict("the text was assessed again after you opened it: reload the page and "
+                       "review the current text")
     apply_transition(session, item, _ACTION[chosen], actor, reason=reason or None,
                      event=_EVENT[chosen])
-    result = latest_result(session, item)
     if chosen is not Verdict.APPROVE and category is None and result is not None:
         category = _top_category(result)
     decision = ModeratorDecision(

@@ -226,11 +226,14 @@ def queue() -> Response:
 @require_staff_token(*MODERATORS)
 def decide(kind: str, item_id: str) -> Response:
     data = _body()
-    category = data.get("category")
+    category, result_id = data.get("category"), data.get("result_id")
+    if result_id is not None and not isinstance(result_id, str):
+        raise validation_problem("'result_id' must be the id of the moderation result reviewed.",
+                                 [{"field": "result_id", "message": "must be a string"}])
     decision = _run(lambda: review.decide(
         db.session, _actor(), kind, item_id, _text(data, "decision"),
         _text(data, "reason", required=False),
-        category if isinstance(category, str) and category else None))
+        category if isinstance(category, str) and category else None, result_id or None))
     return jsonify({"decision": decision.decision, "reason": decision.reason,
                     "category": decision.category, "item": _detail(kind, item_id)})
 

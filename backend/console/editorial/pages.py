@@ -210,7 +210,8 @@ def review_item(kind: str, item_id: str) -> str | BaseResponse:
         _run(lambda: review.decide(db.session, _actor(), kind, item_id,
                                    request.form.get("decision", ""),
                                    request.form.get("reason", ""),
-                                   request.form.get("category") or None))
+                                   request.form.get("category") or None,
+                                   request.form.get("result_id") or None))
         return redirect(url_for("editorial.queue"))
     detail = _run(lambda: queries.item_detail(db.session, kind, item_id))
     moderation = detail["moderation"]
