@@ -48,6 +48,10 @@ fetch-shared:
 
 run: $(VENV)/.runtime
 	$(BIN)/hushbakht db upgrade
+	@# The moderation model is trained from the project's corpus (seconds) the first time; models are
+	@# never committed. Without one the gate still works with the rules alone.
+	@$(BIN)/hushbakht moderation list | grep -q '"promoted": true' \
+	  || $(BIN)/hushbakht moderation train --promote
 	$(BIN)/hushbakht content import
 	$(BIN)/hushbakht serve --host $(HOST) --port $(PORT)
 
