@@ -72,7 +72,9 @@ TRANSITIONS: dict[Action, tuple[frozenset[EditorialState], EditorialState]] = {
     Action.SCHEDULE: (frozenset({S.APPROVED, S.SCHEDULED}), S.SCHEDULED),
     Action.UNSCHEDULE: (frozenset({S.SCHEDULED}), S.APPROVED),
     Action.WITHDRAW: (frozenset({S.PUBLISHED, S.SCHEDULED}), S.WITHDRAWN),
-    Action.RESCAN_FLAG: (frozenset({S.PUBLISHED}), S.IN_REVIEW),
+    # A re-scan also covers what is approved or scheduled: it would otherwise go live later on the
+    # strength of an older model's verdict, and the next re-scan only comes with the next promotion.
+    Action.RESCAN_FLAG: (frozenset({S.PUBLISHED, S.APPROVED, S.SCHEDULED}), S.IN_REVIEW),
 }
 
 ROLES_FOR: dict[Action, frozenset[Role]] = {

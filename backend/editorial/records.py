@@ -36,7 +36,9 @@ def load_item(session: Session, kind: ItemKind | str, item_id: str, *, for_updat
     model: type[Article] | type[Ad] = Article if parse_kind(str(kind)) is ItemKind.ARTICLE else Ad
     query = select(model).where(model.id == item_id)
     if for_update and session.get_bind().dialect.name == "postgresql":
-        query = query.with_for_update()
+        # Locked rows are read afresh: an object already in the session must not keep values
+        # another transaction changed before the lock was taken.
+        query = query.with_for_update().execution_options(populate_existing=True)
     item = session.scalars(query).first()
     if item is None:
         raise ItemNotFound(f"no {kind} with id {item_id}")

@@ -1,5 +1,6 @@
 """Re-scan: when a new moderation model is promoted, published items are checked again; newly flagged
-ones are withdrawn pending review (they go to the moderator queue) and the editors are told.
+ones are withdrawn pending review (they go to the moderator queue) and the editors are told. Approved and
+scheduled items are checked too: otherwise they would go live later on an older model's verdict.
 
 An item needs a re-scan when its latest stored assessment is from another model version than the one
 promoted now (corpus articles imported before the gate existed have none). That makes the scan
@@ -17,7 +18,13 @@ from backend.clock import now
 from backend.editorial.actors import SYSTEM
 from backend.editorial.gate import assess_item, latest_result
 from backend.editorial.moderation_gateway import Assessor
-from backend.editorial.records import Item, apply_transition, notify_editors, record_for
+from backend.editorial.records import (
+    Item,
+    apply_transition,
+    load_item,
+    notify_editors,
+    record_for,
+)
 from backend.models.content import Article
 from backend.models.editorial import Ad, ModerationScanState
 from content.workflow import Action, EditorialState
@@ -47,31 +54,43 @@ def rescan_if_model_changed(session: Session, moderator: Assessor) -> RescanRepo
     return report
 
 
+# Live, or cleared to go live (by the editor now, or by the scheduler later).
+RESCANNED_STATES = (EditorialState.PUBLISHED.value, EditorialState.APPROVED.value,
+                    EditorialState.SCHEDULED.value)
+
+
 def rescan_published(session: Session, moderator: Assessor) -> RescanReport:
-    """Check every published item not yet assessed by ``moderator``'s model version."""
+    """Check every published, approved or scheduled item not yet assessed by ``moderator``'s model
+    version."""
     report = RescanReport(moderator.model_version)
     for model in (Article, Ad):
         ids = list(session.scalars(select(model.id).where(
-            model.state == EditorialState.PUBLISHED.value).order_by(model.id)))
+            model.state.in_(RESCANNED_STATES)).order_by(model.id)))
         for item_id in ids:
-            item: Item | None = session.get(Article, item_id) if model is Article \
-                else session.get(Ad, item_id)
-            if item is None or item.state != EditorialState.PUBLISHED.value:
+            item: Item = load_item(session, "article" if model is Article else "ad", item_id,
+                                   for_update=True)
+            if item.state not in RESCANNED_STATES:
+                session.commit()
                 continue
             previous = latest_result(session, item)
             if previous is not None and previous.model_version == moderator.model_version:
+                session.commit()
                 continue
             result = assess_item(session, item, moderator, trigger="rescan")
             report.checked += 1
             if result.decision != "clear":
+                live = item.state == EditorialState.PUBLISHED.value
                 reason = (f"re-scan with model {result.model_version} flagged it "
-                          f"({result.decision}); withdrawn pending review")
+                          f"({result.decision}); "
+                          + ("withdrawn pending review" if live else "held for review"))
                 apply_transition(session, item, Action.RESCAN_FLAG, SYSTEM, reason=reason,
-                                 event="withdrawn")
+                                 event="withdrawn" if live else "flagged")
                 record = record_for(session, item)
+                record.scheduled_for = None
                 record.feedback, record.feedback_by, record.feedback_at = reason, SYSTEM.id, now()
                 title = item.title if isinstance(item, Article) else item.advertiser
-                notify_editors(session, item, f"“{title}” was withdrawn: {reason}.", None)
+                notify_editors(session, item, f"“{title}” was "
+                               f"{'withdrawn' if live else 'held'}: {reason}.", None)
                 report.withdrawn.append(item.id)
             session.commit()
     return report

@@ -6,16 +6,19 @@ gate or by a moderator who actually saw it.
 
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
 from flask.testing import FlaskClient
 
+from backend.clock import frozen, now
 from backend.editorial import drafting, publishing, review
 from backend.editorial.corpus_gate import GatedArticleStore
 from backend.editorial.errors import Conflict
 from backend.editorial.gate import latest_result
+from backend.editorial.tasks import rescan as rescan_task
 from backend.extensions import db
 from content.importer import import_corpus, parse_entry
 from content.workflow import ForbiddenTransition
@@ -24,8 +27,10 @@ from .conftest import (
     EDITOR,
     MODERATOR,
     RULES_FLAGGED_AD,
+    STEREOTYPE_AD,
     make_ad,
     page_csrf,
+    promote_into,
     submit_and_gate,
 )
 
@@ -118,3 +123,26 @@ def test_staff_api_decision_refuses_a_stale_result(client: FlaskClient, staff_ap
     assert response.mimetype == "application/problem+json"
     db.session.expire_all()
     assert ad.state == "in_review"
+
+
+# -- a re-scan also covers what is approved or scheduled but not live yet --------------------------
+def test_rescan_holds_a_scheduled_ad_the_new_model_flags(
+        client: FlaskClient, gate: Any, registry_dir: Path,
+        trained_registry: tuple[Path, str]) -> None:
+    ad = make_ad(db.session, text=STEREOTYPE_AD, advertiser="Oshkhona Express")
+    assert submit_and_gate(db.session, "ad", ad.id, gate).decision == "clear"  # rules only
+    publishing.schedule(db.session, EDITOR, "ad", ad.id, now() + timedelta(hours=1))
+    approved = make_ad(db.session, text=STEREOTYPE_AD, advertiser="Oshkhona Express",
+                       placement="recipe-inline")
+    assert submit_and_gate(db.session, "ad", approved.id, gate).decision == "clear"
+
+    promote_into(registry_dir, trained_registry)
+    rescan_task.run()
+
+    assert ad.state == "in_review"
+    assert approved.state == "in_review"
+    with frozen(now() + timedelta(hours=2)):
+        assert publishing.publish_due(db.session) == []
+        assert client.get(ADS).get_json()["items"] == []
+    with pytest.raises(ForbiddenTransition):
+        publishing.publish_now(db.session, EDITOR, "ad", approved.id)
