@@ -52,6 +52,9 @@ class Settings(BaseModel):
     staff_token_days: int = Field(30, ge=1, le=365, alias="STAFF_TOKEN_DAYS")
     staff_default_time_zone: str = Field("Asia/Dushanbe", alias="STAFF_DEFAULT_TIME_ZONE")
     retention_days_after_close: int = Field(90, ge=1, le=3650, alias="RETENTION_DAYS_AFTER_CLOSE")
+    # argon2id cost for staff passwords; "fast" is for test suites only and refused in production.
+    staff_password_hashing: Literal["standard", "fast"] = Field(
+        "standard", alias="STAFF_PASSWORD_HASHING")
 
     # Hidden SOS relay (docs/sos.md): Twilio, the on-call chain, escalation, voice, push, App Check.
     twilio_account_sid: str = Field("", alias="TWILIO_ACCOUNT_SID")

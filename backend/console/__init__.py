@@ -43,8 +43,14 @@ def register_console(app: Flask) -> None:
     from backend.console.i18n import init_i18n
     from backend.console.navigation import nav_for, register_nav_item
 
+    settings = get_settings(app)
+    if settings.env == "production" and settings.staff_password_hashing != "standard":  # noqa: S105
+        from backend.config import ConfigError
+
+        raise ConfigError("STAFF_PASSWORD_HASHING=fast is for test suites; use standard in "
+                          "production")
     init_i18n(app)
-    install_security_headers(app, get_settings(app))
+    install_security_headers(app, settings)
     app.register_blueprint(bp)
     register_nav_item("console.home", lazy_gettext("Home"), list(Role), order=0)
     register_nav_item("console.alert_queue", lazy_gettext("Alerts"), HOTLINE_ROLES, order=10)

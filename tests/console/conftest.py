@@ -60,3 +60,10 @@ def make_alert(*, drill: bool = False, voice: bool = False, policy: dict | None 
 def alert_factory(app: Flask) -> Callable[..., MadeAlert]:
     """``alert_factory(drill=False, voice=False, policy=None)`` → a new alert in the database."""
     return make_alert
+
+
+@pytest.fixture
+def app_env(app_env: dict[str, str]) -> dict[str, str]:
+    # Hundreds of staff logins: the cheap argon2 profile (refused in production) keeps the suite fast.
+    app_env["STAFF_PASSWORD_HASHING"] = "fast"
+    return app_env

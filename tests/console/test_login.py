@@ -187,3 +187,15 @@ def test_login_never_redirects_off_site(app: Flask, client: FlaskClient) -> None
         "username": creds.username, "password": creds.password,
         "csrf_token": csrf_from(page.get_data(as_text=True))})
     assert response.headers["Location"] == "/console/"
+
+
+def test_fast_password_hashing_is_refused_in_production(database_url: str, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from backend.app import create_app
+    from backend.config import ConfigError, load_settings
+
+    settings = load_settings({
+        "HUSHBAKHT_ENV": "production", "SECRET_KEY": "p" * 40, "DATABASE_URL": database_url,
+        "PUBLIC_BASE_URL": "https://hotline.example", "HUSHBAKHT_DATA_DIR": str(tmp_path),
+        "ENCRYPTION_KEYS": "k1:" + "A" * 43 + "=", "STAFF_PASSWORD_HASHING": "fast"})
+    with pytest.raises(ConfigError, match="STAFF_PASSWORD_HASHING"):
+        create_app(settings)
