@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from backend.clock import now
 from backend.editorial.actors import Actor
-from backend.editorial.errors import Conflict, InvalidInput
+from backend.editorial.errors import Conflict, InvalidInput, NotAllowed
 from backend.editorial.gate import latest_result
 from backend.editorial.records import (
     Item,
@@ -26,7 +26,13 @@ from backend.editorial.records import (
     record_for,
 )
 from backend.models.content import Article
-from backend.models.editorial import Ad, ModerationResult, ModeratorDecision
+from backend.models.editorial import (
+    Ad,
+    EditorialEvent,
+    ModerationResult,
+    ModeratorDecision,
+    Revision,
+)
 from content.workflow import Action, EditorialState
 
 
@@ -91,6 +97,8 @@ def decide(session: Session, actor: Actor, kind: str, item_id: str, verdict: str
     if result_id is not None and (result is None or result.id != result_id):
         raise Conflict("the text was assessed again after you opened it: reload the page and "
                        "review the current text")
+    if chosen is Verdict.APPROVE and _contributed(session, item, actor):
+        raise NotAllowed("you wrote or submitted this text: another moderator must approve it")
     apply_transition(session, item, _ACTION[chosen], actor, reason=reason or None,
                      event=_EVENT[chosen])
     if chosen is not Verdict.APPROVE and category is None and result is not None:
@@ -129,6 +137,19 @@ def export_decisions(session: Session, out: IO[str], since: datetime | None = No
         out.write(json.dumps(example, ensure_ascii=False) + "\n")
         count += 1
     return count
+
+
+def _contributed(session: Session, item: Item, actor: Actor) -> bool:
+    """True when ``actor`` wrote a revision of ``item`` or submitted it: approving a flagged text
+    takes a second person (an admin may write and moderate, but not both on the same item)."""
+    kind = kind_of(item).value
+    wrote = session.scalars(select(Revision.id).where(
+        Revision.item_kind == kind, Revision.item_id == item.id, Revision.author == actor.id)
+        .limit(1)).first()
+    submitted = session.scalars(select(EditorialEvent.id).where(
+        EditorialEvent.item_kind == kind, EditorialEvent.item_id == item.id,
+        EditorialEvent.action == "submitted", EditorialEvent.actor == actor.id).limit(1)).first()
+    return wrote is not None or submitted is not None
 
 
 def _top_category(result: ModerationResult) -> str | None:

@@ -16,7 +16,7 @@ from flask.testing import FlaskClient
 from backend.clock import frozen, now
 from backend.editorial import drafting, publishing, review
 from backend.editorial.corpus_gate import GatedArticleStore
-from backend.editorial.errors import Conflict
+from backend.editorial.errors import Conflict, NotAllowed
 from backend.editorial.gate import latest_result
 from backend.editorial.tasks import rescan as rescan_task
 from backend.extensions import db
@@ -24,11 +24,13 @@ from content.importer import import_corpus, parse_entry
 from content.workflow import ForbiddenTransition
 
 from .conftest import (
+    ADMIN,
     EDITOR,
     MODERATOR,
     RULES_FLAGGED_AD,
     STEREOTYPE_AD,
     make_ad,
+    make_article,
     page_csrf,
     promote_into,
     submit_and_gate,
@@ -146,3 +148,38 @@ def test_rescan_holds_a_scheduled_ad_the_new_model_flags(
         assert client.get(ADS).get_json()["items"] == []
     with pytest.raises(ForbiddenTransition):
         publishing.publish_now(db.session, EDITOR, "ad", approved.id)
+
+
+# -- four eyes: nobody approves a flagged text they wrote or submitted -----------------------------
+def test_admin_cannot_approve_their_own_flagged_submission(gate: Any) -> None:
+    from backend.editorial.gate import run_gate, submit_for_review
+
+    ad = make_ad(db.session, text=RULES_FLAGGED_AD, actor=ADMIN)
+    submit_for_review(db.session, ADMIN, "ad", ad.id, dispatch=lambda k, i: None)
+    run_gate(db.session, "ad", ad.id, gate)
+    assert ad.state == "in_review"
+
+    with pytest.raises(NotAllowed):
+        review.decide(db.session, ADMIN, "ad", ad.id, "approve", "Looks fine to me")
+    db.session.rollback()
+    assert ad.state == "in_review"
+    review.decide(db.session, MODERATOR, "ad", ad.id, "approve", "Counter-speech")
+    assert ad.state == "approved"
+
+
+def test_admin_cannot_approve_a_flagged_text_they_edited(gate: Any) -> None:
+    article = make_article(db.session, key="kitchen-notes",
+                           body="Cooking is a woman's job, so teach your daughter early.")
+    drafting.release_lock(db.session, EDITOR, "article", article.id)
+    drafting.edit_item(db.session, ADMIN, "article", article.id, {"title": "Kitchen notes"})
+    from backend.editorial.gate import run_gate, submit_for_review
+
+    submit_for_review(db.session, EDITOR, "article", article.id, dispatch=lambda k, i: None)
+    run_gate(db.session, "article", article.id, gate)
+    assert article.state == "in_review"
+    with pytest.raises(NotAllowed):
+        review.decide(db.session, ADMIN, "article", article.id, "approve", "")
+    db.session.rollback()
+    # Sending it back is not a conflict of interest.
+    review.decide(db.session, ADMIN, "article", article.id, "request_changes", "Rewrite it")
+    assert article.state == "needs_changes"
