@@ -37,8 +37,16 @@ def alert_queue() -> str:
 @require_role(*HOTLINE_ROLES)
 def alert_queue_json() -> Response:
     """The queue as JSON for the page's polling (ids, codes, statuses; no personal data)."""
-    return jsonify({"alerts": [i.as_dict() for i in staff_alerts.alert_queue()],
-                    "poll_seconds": QUEUE_POLL_SECONDS})
+    from backend.console import _staff_datetime, alert_status_label
+
+    items = []
+    for item in staff_alerts.alert_queue():
+        row = item.as_dict()
+        # Shown as is by the page: in the staff member's language and time zone.
+        row["received_label"] = _staff_datetime(item.created_at)
+        row["status_label"] = alert_status_label(item.status)
+        items.append(row)
+    return jsonify({"alerts": items, "poll_seconds": QUEUE_POLL_SECONDS})
 
 
 @bp.get("/alerts/<alert_id>")

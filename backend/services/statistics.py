@@ -130,6 +130,8 @@ def statistics_tables(months: tuple[str, str] | None = None) -> list[Table]:
         if name == "district":
             labels = {k: district_label(k) for k in counts}
         cells, total = suppress(counts, labels)
+        if name == "month":
+            cells.sort(key=lambda cell: cell.key)
         tables.append(Table(name, cells, total))
     # Referrals: a case can be referred to several services, so no total is shown (it would not
     # be a number of cases); each cell is a number of cases referred to that service.

@@ -74,6 +74,8 @@ def test_queue_json_lists_new_alerts_for_the_page(app: Flask, login_as) -> None:
     body = client.get("/console/alerts/queue.json").get_json()
     assert [a["id"] for a in body["alerts"]] == [made.id]
     assert body["alerts"][0]["drill"] is True
+    assert body["alerts"][0]["status_label"] == "received"
+    assert body["alerts"][0]["received_label"]  # formatted in the staff member's zone
     staff_alerts.close_case(made.id, Actor.system("test"), outcome="other")
     assert client.get("/console/alerts/queue.json").get_json()["alerts"] == []
 

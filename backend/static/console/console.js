@@ -70,8 +70,8 @@
       var code = document.createElement("td");
       var strong = document.createElement("strong"); strong.textContent = item.code;
       code.appendChild(strong); tr.appendChild(code);
-      tr.appendChild(cell(new Date(item.created_at).toLocaleString()));
-      tr.appendChild(cell(item.status, "badge status-" + item.status));
+      tr.appendChild(cell(item.received_label || item.created_at));
+      tr.appendChild(cell(item.status_label || item.status, "badge status-" + item.status));
       var marks = document.createElement("td");
       if (item.drill) { var d = document.createElement("span"); d.className = "badge drill";
         d.textContent = status.dataset.labelDrill; marks.appendChild(d); }
