@@ -14,7 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from backend.clock import now
-from backend.editorial.actors import Actor
+from backend.editorial.actors import SYSTEM, Actor
 from backend.editorial.errors import Conflict, InvalidInput, NotAllowed
 from backend.editorial.gate import latest_result
 from backend.editorial.records import (
@@ -111,7 +111,9 @@ def decide(session: Session, actor: Actor, kind: str, item_id: str, verdict: str
     session.add(decision)
     record = record_for(session, item)
     record.feedback, record.feedback_by, record.feedback_at = reason or None, actor.id, now()
-    notify_editors(session, item, _notice(chosen, reason), record.created_by)
+    # Corpus articles were created by the system: every editor hears about them.
+    notify_editors(session, item, _notice(chosen, reason),
+                   None if record.created_by == SYSTEM.id else record.created_by)
     session.commit()
     return decision
 

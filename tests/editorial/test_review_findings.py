@@ -183,3 +183,18 @@ def test_admin_cannot_approve_a_flagged_text_they_edited(gate: Any) -> None:
     # Sending it back is not a conflict of interest.
     review.decide(db.session, ADMIN, "article", article.id, "request_changes", "Rewrite it")
     assert article.state == "needs_changes"
+
+
+# -- the editors hear about decisions on corpus articles ------------------------------------------
+def test_decision_on_a_held_corpus_article_reaches_the_editors(gate: Any) -> None:
+    from backend.editorial.queries import notices_for
+    from backend.models.content import Article
+
+    import_corpus([_corpus_entry("Cooking is a woman's job and a good wife never complains.\n")],
+                  GatedArticleStore(db.session, gate))
+    db.session.commit()
+    article = db.session.query(Article).filter_by(translation_key="kitchen-duty").one()
+    review.decide(db.session, MODERATOR, "article", article.id, "request_changes",
+                  "Rewrite the opening: it presents cooking as a woman's duty.")
+    messages = [n.message for n in notices_for(db.session, EDITOR.id)]
+    assert any("cooking as a woman's duty" in m for m in messages), messages
