@@ -1,10 +1,9 @@
 """The hotline's casework on an alert: notes, referrals, classification and outcome; and the
 anonymised counts that outlive the purge.
 
-Free text (notes, referral details) is encrypted at rest with backend/security/encryption.py, bound
-to
-its row. Case rows and notes are removed by the retention purge (backend/services/retention.py);
-``case_statistic`` and ``referral_statistic`` hold only counts and are never purged.
+Notes, referral details and the case's classification are encrypted at rest with
+backend/security/encryption.py, bound to its row. Case rows and notes are removed by the retention
+purge (backend/services/retention.py); ``case_statistic`` and ``referral_statistic`` hold only counts and are never purged.
 """
 
 from __future__ import annotations
@@ -27,12 +26,9 @@ class AlertCase(db.Model):  # type: ignore[name-defined]
 
     alert_id: Mapped[str] = mapped_column(
         String(32), ForeignKey("sos_alert.id", ondelete="CASCADE"), primary_key=True)
-    district: Mapped[str] = mapped_column(String(40), nullable=False, default="unknown")
-    violence_type: Mapped[str] = mapped_column(String(24), nullable=False, default="not_disclosed")
-    # Other forms present besides the primary one, comma-separated codes (for the record only;
-    # statistics count the primary type so that cases are never counted twice).
-    other_types: Mapped[str] = mapped_column(String(120), nullable=False, default="")
-    outcome: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    # District, main and other forms of violence, outcome: about her, so encrypted like her notes
+    # (JSON, backend.services.staff_alerts.CaseClassification). NULL while not closed.
+    classification_enc: Mapped[str | None] = mapped_column(Text, nullable=True)
     # The statistics month of the case ("YYYY-MM", the month it was received, hotline time).
     month: Mapped[str] = mapped_column(String(7), nullable=False)
     counted: Mapped[bool] = mapped_column(default=False, nullable=False)
@@ -96,5 +92,7 @@ class ReferralStatistic(db.Model):  # type: ignore[name-defined]
     cases: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
 
 
+register_encrypted_column(AlertCase, "classification_enc",
+                          lambda r: f"alert_case.classification:{r.alert_id}")
 register_encrypted_column(AlertNote, "body_enc", lambda r: f"alert_note.body:{r.id}")
 register_encrypted_column(AlertReferral, "detail_enc", lambda r: f"alert_referral.detail:{r.id}")

@@ -9,7 +9,8 @@ acceptance, the timeline) belongs to backend.sos; these functions call its servi
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import json
+from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -160,9 +161,11 @@ def view_alert(alert_id: str, actor: Actor) -> AlertView:
     case_row = db.session.get(AlertCase, alert.id)
     case = None
     if case_row is not None:
-        case = {"district": case_row.district, "violence_type": case_row.violence_type,
-                "other_types": [t for t in case_row.other_types.split(",") if t],
-                "outcome": case_row.outcome, "closed_by": case_row.closed_by,
+        found = open_classification(case_row)
+        case = {"district": found.district if found else None,
+                "violence_type": found.violence_type if found else None,
+                "other_types": list(found.other_types) if found else [],
+                "outcome": found.outcome if found else None, "closed_by": case_row.closed_by,
                 "closed_at": as_utc(case_row.closed_at).isoformat() if case_row.closed_at else None,
                 "reopened_count": case_row.reopened_count}
     record_audit(actor, "alert.view", "alert", alert.id)
@@ -252,19 +255,20 @@ def close_case(alert_id: str, actor: Actor, *, outcome: str, district: str = "un
     if case is None:
         case = AlertCase(alert_id=alert.id, reopened_count=0, counted=False)
         db.session.add(case)
-    case.district, case.violence_type, case.other_types = district, violence_type, ",".join(others)
-    case.outcome, case.closed_by, case.closed_at = outcome, actor.username, current
+    classification = CaseClassification(district, violence_type, tuple(others), outcome)
+    seal_classification(case, classification)
+    case.closed_by, case.closed_at = actor.username, current
     case.month = statistics_month(as_utc(alert.created_at))
     case.updated_at = current
     case.counted = not alert.drill
     db.session.flush()
     if case.counted:
-        count_case(case, +1)
+        count_case(case, district, violence_type, outcome, +1)
     alert.status, alert.closed_at, alert.next_escalation_at = ALERT_CLOSED, current, None
     alert.updated_at = current
-    add_alert_event(alert.id, "closed", actor=actor.label, detail={"outcome": outcome})
-    record_audit(actor, "alert.close", "alert", alert.id,
-                 details={"outcome": outcome, "counted": case.counted})
+    # Neither the timeline nor the audit trail repeats the classification: it is hers.
+    add_alert_event(alert.id, "closed", actor=actor.label)
+    record_audit(actor, "alert.close", "alert", alert.id, details={"counted": case.counted})
     db.session.commit()
 
 
@@ -278,11 +282,12 @@ def reopen_case(alert_id: str, actor: Actor, reason: str = "") -> None:
         raise Problem(409, "alert-not-closed", "Not closed", "Only a closed alert can be reopened.")
     case = db.session.get(AlertCase, alert.id)
     if case is not None:
-        if case.counted:
-            count_case(case, -1)
+        previous = open_classification(case)
+        if case.counted and previous is not None:
+            count_case(case, previous.district, previous.violence_type, previous.outcome, -1)
         case.counted = False
         case.reopened_count += 1
-        case.outcome, case.closed_at = None, None
+        case.closed_at = None
         case.updated_at = now()
     db.session.execute(
         update(Alert).where(Alert.id == alert.id)
@@ -305,6 +310,32 @@ def play_voice(alert_id: str, actor: Actor) -> str:
     record_audit(actor, "alert.voice.play", "alert", alert.id)
     db.session.commit()
     return signed_voice_url(alert.id, seconds=VOICE_URL_SECONDS)
+
+
+@dataclass(frozen=True)
+class CaseClassification:
+    """What staff recorded at close (docs/statistics.md); stored encrypted in alert_case."""
+
+    district: str
+    violence_type: str
+    other_types: tuple[str, ...]
+    outcome: str
+
+
+def seal_classification(case: AlertCase, classification: CaseClassification) -> None:
+    """Encrypt ``classification`` into ``case`` (bound to its alert)."""
+    case.classification_enc = get_cipher().encrypt(
+        json.dumps(asdict(classification)), context=f"alert_case.classification:{case.alert_id}")
+
+
+def open_classification(case: AlertCase) -> CaseClassification | None:
+    """The decrypted classification of ``case``, or None before its first close."""
+    if case.classification_enc is None:
+        return None
+    data = json.loads(get_cipher().decrypt_text(
+        case.classification_enc, context=f"alert_case.classification:{case.alert_id}"))
+    return CaseClassification(data["district"], data["violence_type"],
+                              tuple(data["other_types"]), data["outcome"])
 
 
 def statistics_month(moment: datetime) -> str:

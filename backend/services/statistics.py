@@ -45,15 +45,15 @@ def _upsert(model: Any, keys: dict[str, str], delta: int) -> None:
     db.session.execute(statement)
 
 
-def count_case(case: AlertCase, delta: int) -> None:
+def count_case(case: AlertCase, district: str, violence_type: str, outcome: str,
+               delta: int) -> None:
     """Add (+1) or withdraw (-1) a closed case from the counts (same transaction as the close)."""
-    _upsert(CaseStatistic, {"month": case.month, "district": case.district,
-                            "violence_type": case.violence_type,
-                            "outcome": case.outcome or "other"}, delta)
+    _upsert(CaseStatistic, {"month": case.month, "district": district,
+                            "violence_type": violence_type, "outcome": outcome}, delta)
     services = set(db.session.scalars(select(AlertReferral.service).where(
         AlertReferral.alert_id == case.alert_id)))
     for service in sorted(services):
-        _upsert(ReferralStatistic, {"month": case.month, "district": case.district,
+        _upsert(ReferralStatistic, {"month": case.month, "district": district,
                                     "service": service}, delta)
 
 

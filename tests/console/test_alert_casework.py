@@ -133,3 +133,16 @@ def test_unknown_alert_is_not_found(app: Flask, operator: Actor) -> None:
         staff_alerts.view_alert("f" * 32, operator)
     assert missing.value.status == 404
     assert _audit_rows("alert.view", "f" * 32) == 0
+
+
+def test_classification_of_a_case_is_stored_encrypted(app: Flask, operator: Actor) -> None:
+    made = make_alert()
+    staff_alerts.close_case(made.id, operator, outcome="referred", district="sughd.isfara",
+                            violence_type="sexual")
+    raw = db.session.execute(text("SELECT classification_enc FROM alert_case")).scalar_one()
+    assert "isfara" not in raw and "sexual" not in raw
+    events = db.session.execute(text("SELECT detail FROM sos_alert_event")).scalars().all()
+    assert not any("referred" in str(detail) for detail in events)
+    view = staff_alerts.view_alert(made.id, operator)
+    assert view.case is not None
+    assert (view.case["district"], view.case["violence_type"]) == ("sughd.isfara", "sexual")

@@ -105,10 +105,7 @@ def upgrade():
     op.create_table(
         "alert_case",
         sa.Column("alert_id", sa.String(length=32), nullable=False),
-        sa.Column("district", sa.String(length=40), nullable=False),
-        sa.Column("violence_type", sa.String(length=24), nullable=False),
-        sa.Column("other_types", sa.String(length=120), nullable=False),
-        sa.Column("outcome", sa.String(length=32), nullable=True),
+        sa.Column("classification_enc", sa.Text(), nullable=True),
         sa.Column("month", sa.String(length=7), nullable=False),
         sa.Column("counted", sa.Boolean(), nullable=False),
         sa.Column("closed_by", sa.String(length=64), nullable=True),
