@@ -3,7 +3,8 @@ anonymised counts that outlive the purge.
 
 Notes, referral details and the case's classification are encrypted at rest with
 backend/security/encryption.py, bound to its row. Case rows and notes are removed by the retention
-purge (backend/services/retention.py); ``case_statistic`` and ``referral_statistic`` hold only counts and are never purged.
+purge (backend/services/retention.py); ``case_statistic`` and ``referral_statistic`` hold only
+counts and are never purged.
 """
 
 from __future__ import annotations
