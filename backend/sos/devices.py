@@ -25,12 +25,14 @@ from backend.models.sos import Device
 from backend.security.encryption import get_cipher
 from backend.sos.codes import random_code
 
-# argon2id with OWASP's recommended parameters (m=19 MiB, t=2, p=1). A 4-8 digit PIN cannot resist an
-# offline attack under any hash; what protects it is the wrong-PIN rate limit and keeping the database
-# private. Device secrets are 256 random bits; a verified secret is remembered in memory for a few
-# minutes, which keeps alert intake fast (docs/sos.md, "Device authentication").
+# PINs: argon2id with OWASP's recommended parameters (m=19 MiB, t=2, p=1). A 4-8 digit PIN cannot
+# resist an offline attack under any hash; what protects it is the wrong-PIN rate limit and keeping the
+# database private. A verified device secret is remembered in memory for a few minutes, which keeps
+# alert intake fast (docs/sos.md, "Device authentication").
 _pin_hasher = PasswordHasher(time_cost=2, memory_cost=19456, parallelism=1)
-_secret_hasher = _pin_hasher
+# A 256-bit random secret cannot be guessed whatever the hash costs; argon2id at its lightest keeps
+# a cold verification around 10 ms so a burst of first alerts from many devices stays fast.
+_secret_hasher = PasswordHasher(time_cost=1, memory_cost=8192, parallelism=1)
 _VERIFIED_TTL = 300.0
 _verified: dict[str, tuple[bytes, float]] = {}
 _verified_lock = threading.Lock()

@@ -242,20 +242,31 @@ def send_delivery(delivery_id: str) -> bool:
     re-run of the task) finds it taken; a worker killed after that leaves a ``sending`` row that the
     sweeper reconciles against Twilio's log instead of sending blindly again.
     """
+    delivery = db.session.get(Delivery, delivery_id)
+    if delivery is None or delivery.status not in ("pending", "retry"):
+        db.session.commit()
+        return False
+    alert = db.session.get(Alert, delivery.alert_id)
+    if alert is None:
+        return False
+    settings = _settings()
+    body = None
+    if delivery.channel == "sms":
+        body = alert_sms(_facts(alert), settings.hotline_language,
+                         settings.staff_default_time_zone, delivery.purpose)
     current = now()
     claimed = db.session.execute(
         update(Delivery).where(Delivery.id == delivery_id,
                                Delivery.status.in_(("pending", "retry")),
                                Delivery.next_attempt_at <= current)
-        .values(status="sending", sending_at=current, tries=Delivery.tries + 1, updated_at=current)
+        .values(status="sending", sending_at=current, tries=Delivery.tries + 1, updated_at=current,
+                body_digest=hashlib.sha256(body.encode()).hexdigest() if body else None)
         .execution_options(synchronize_session=False))
     db.session.commit()
     if not claimed.rowcount:  # type: ignore[attr-defined]
         return False
-    delivery = db.session.get(Delivery, delivery_id)
-    alert = db.session.get(Alert, delivery.alert_id) if delivery else None
-    if delivery is None or alert is None:
-        return False
+    db.session.refresh(delivery)
+    db.session.refresh(alert)
     if not _still_needed(delivery, alert):
         delivery.status, delivery.error = "skipped", "no longer needed"
         db.session.commit()
@@ -264,15 +275,10 @@ def send_delivery(delivery_id: str) -> bool:
                                         context=f"sos_delivery.recipient:{delivery.id}")
     if delivery.channel == "push":
         return _send_push(delivery, alert, address)
-    settings = _settings()
     gateway = get_gateway()
     callback = f"{settings.public_base_url}/twilio/status?d={delivery.id}"
     try:
-        if delivery.channel == "sms":
-            body = alert_sms(_facts(alert), settings.hotline_language,
-                             settings.staff_default_time_zone, delivery.purpose)
-            delivery.body_digest = hashlib.sha256(body.encode()).hexdigest()
-            db.session.commit()
+        if body is not None:
             result = gateway.send_sms(to=address, body=body, status_callback=callback)
         else:
             twiml_url = f"{settings.public_base_url}/twilio/voice/{alert.id}?d={delivery.id}"

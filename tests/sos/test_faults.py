@@ -4,6 +4,7 @@ dies mid-relay. In each case: exactly one alert, every recipient reached once, n
 from __future__ import annotations
 
 import time
+from collections.abc import Iterator
 from datetime import timedelta
 from typing import Any
 
@@ -15,7 +16,7 @@ from sqlalchemy import func, select
 from backend import clock
 from backend.extensions import db
 from backend.models.sos import Alert, Delivery, OutboxMessage
-from backend.sos import relay
+from backend.sos import outbox, relay
 from backend.sos.relay import get_gateway
 from backend.sos.sweeper import sweep
 from tests.sos.conftest import HOTLINE, new_alert_body
@@ -24,9 +25,16 @@ from tests.support.twilio_mock import TwilioMock, free_port
 
 
 @pytest.fixture
-def broker_down_env(app_env: dict[str, str]) -> dict[str, str]:
+def broker_down_env(app_env: dict[str, str]) -> Iterator[dict[str, str]]:
+    from backend.celery_app import celery
+    from tests.sos.test_worker import forget_broker_connections
+
     app_env["CELERY_BROKER_URL"] = f"redis://127.0.0.1:{free_port()}/0"  # nothing listens there
-    return app_env
+    forget_broker_connections(celery)
+    yield app_env
+    outbox._publisher.submit(lambda: None).result()  # let the failed publish finish
+    forget_broker_connections(celery)
+    outbox._paused_until[0] = 0.0
 
 
 def test_alert_taken_while_the_broker_is_down_is_relayed_by_the_sweeper(

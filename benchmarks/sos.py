@@ -1,0 +1,274 @@
+"""SOS benchmark: intake latency, time to the first Twilio request, and a burst with nothing lost.
+
+Runs the real product: gunicorn (``hushbakht serve``) on PostgreSQL, Redis as broker, one Celery worker
+node with beat (the sweeper), and a minimal local Twilio endpoint that records when each request
+arrives (the tests validate requests against Twilio's OpenAPI with Prism; here speed matters).
+
+    .venv/bin/python benchmarks/sos.py [--clients 32] [--alerts 1000] [--web-workers 4]
+
+Prints the figures; copy them into docs/benchmarks_sos.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import uuid
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+import psycopg
+import requests
+
+ROOT = Path(__file__).resolve().parent.parent
+HOTLINE = "+992900000001"
+ACCOUNT_SID = "AC" + "0a1b2c3d" * 4
+
+WORKER = """
+import os
+from backend.app import create_app
+app = create_app()
+celery = app.extensions["celery"]
+queue = os.environ["HB_BENCH_QUEUE"]
+celery.conf.task_default_queue = queue
+celery.worker_main(["worker", "-Q", queue, "--concurrency", os.environ["HB_BENCH_CONCURRENCY"],
+                    "--without-gossip", "--without-mingle", "--loglevel=WARNING", "--beat",
+                    "--schedule", os.environ["HB_BENCH_SCHEDULE"]])
+"""
+
+
+class TwilioRecorder:
+    """Answers Twilio's create requests like Twilio and records arrival times."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.arrivals: list[tuple[float, str, str]] = []  # (time, kind, delivery id)
+        recorder = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def log_message(self, *args: Any) -> None:
+                return
+
+            def do_POST(self) -> None:
+                arrived = time.time()
+                body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+                form = {k: v[0] for k, v in parse_qs(body.decode()).items()}
+                kind = "sms" if self.path.endswith("Messages.json") else "call"
+                delivery = parse_qs(urlsplit(form.get("StatusCallback", "")).query).get("d", [""])[0]
+                with recorder.lock:
+                    recorder.arrivals.append((arrived, kind, delivery))
+                sid = ("SM" if kind == "sms" else "CA") + uuid.uuid4().hex
+                answer = json.dumps({"sid": sid, "status": "queued", "to": form.get("To"),
+                                     "account_sid": ACCOUNT_SID}).encode()
+                self.send_response(201)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(answer)))
+                self.end_headers()
+                self.wfile.write(answer)
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server.daemon_threads = True
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def percentile(values: list[float], p: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))]
+
+
+def wait_for_port(port: int, seconds: float = 60) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=0.5):
+                return
+        except OSError:
+            time.sleep(0.2)
+    raise SystemExit(f"the server did not start on port {port}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--clients", type=int, default=32)
+    parser.add_argument("--alerts", type=int, default=1000)
+    parser.add_argument("--latency-alerts", type=int, default=640)
+    parser.add_argument("--web-workers", type=int, default=4)
+    parser.add_argument("--worker-concurrency", type=int, default=4)
+    args = parser.parse_args()
+
+    name = f"hb_bench_{os.getpid()}"
+    admin = "host=127.0.0.1 port=5432 dbname=test user=postgres"
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    data_dir = Path(tempfile.mkdtemp(prefix="hb-bench-"))
+    twilio = TwilioRecorder()
+    port = free_port()
+    env = {**os.environ,
+           "DATABASE_URL": f"postgresql+psycopg://postgres@127.0.0.1:5432/{name}",
+           "HUSHBAKHT_DATA_DIR": str(data_dir), "HUSHBAKHT_ENV": "test",
+           "SECRET_KEY": "benchmark-secret-" + "x" * 32, "LOG_LEVEL": "WARNING",
+           "CELERY_BROKER_URL": "redis://127.0.0.1:6379/0", "REDIS_URL": "redis://127.0.0.1:6379/0",
+           "RATE_LIMIT_KEY_PREFIX": f"hbbench{os.getpid()}",
+           "TWILIO_ACCOUNT_SID": ACCOUNT_SID, "TWILIO_AUTH_TOKEN": "bench-token",
+           "TWILIO_FROM_NUMBER": "+15005550006", "TWILIO_API_BASE_URL": twilio.url,
+           "TWILIO_MODE": "test", "HOTLINE_NUMBERS": HOTLINE, "ESCALATION_SECONDS": "3600",
+           "HB_BENCH_QUEUE": f"hbbench-{os.getpid()}",
+           "HB_BENCH_CONCURRENCY": str(args.worker_concurrency),
+           "HB_BENCH_SCHEDULE": str(data_dir / "beat-schedule")}
+    processes: list[subprocess.Popen[bytes]] = []
+    try:
+        subprocess.run([sys.executable, "-m", "backend.cli", "db", "upgrade"], cwd=ROOT, env=env,
+                       check=True, capture_output=True)
+        # The web processes must publish to the worker's private queue.
+        web_env = {**env, "PYTHONPATH": str(ROOT)}
+        processes.append(subprocess.Popen(
+            [sys.executable, "-c",
+             "import os; from backend.celery_app import celery; "
+             "celery.conf.task_default_queue = os.environ['HB_BENCH_QUEUE']; "
+             "from backend.cli import main; main()",
+             "serve", "--host", "127.0.0.1", "--port", str(port), "--workers",
+             str(args.web_workers)],
+            cwd=ROOT, env=web_env, start_new_session=True,
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
+        processes.append(subprocess.Popen([sys.executable, "-c", WORKER], cwd=ROOT, env=env,
+                                          start_new_session=True, stdout=subprocess.DEVNULL,
+                                          stderr=subprocess.DEVNULL))
+        wait_for_port(port)
+        base = f"http://127.0.0.1:{port}"
+        time.sleep(3)  # let the worker connect
+
+        # Devices are registered through the service (the API allows 20 registrations per hour
+        # per address); one set for the latency run, one for the burst, to stay under the
+        # per-device alert limit.
+        os.environ.update({k: v for k, v in env.items() if k.isupper()})
+        from backend.app import create_app
+        from backend.sos.devices import register_device
+
+        with create_app().app_context():
+            registrations = [register_device(cancel_pin="1234", duress_pin="9876")
+                             for _ in range(2 * args.clients)]
+        device_sets = [[(r.device_id, r.secret) for r in registrations[:args.clients]],
+                       [(r.device_id, r.secret) for r in registrations[args.clients:]]]
+
+        sent_at: dict[str, float] = {}
+
+        def run(count: int, devices: list[tuple[str, str]]) -> list[float]:
+            latencies: list[float] = []
+            lock = threading.Lock()
+
+            def client(index: int) -> None:
+                session = requests.Session()
+                session.auth = devices[index]
+                for n in range(index, count, args.clients):
+                    alert_id = str(uuid.uuid4())
+                    started = time.perf_counter()
+                    wall = time.time()
+                    response = session.post(f"{base}/api/v1/alerts", timeout=30, json={
+                        "id": alert_id, "trigger": "button",
+                        "location": {"lat": 38.56, "lon": 68.78, "accuracy_m": 20}})
+                    elapsed = time.perf_counter() - started
+                    if response.status_code != 201:
+                        raise SystemExit(f"alert {n}: {response.status_code} {response.text}")
+                    with lock:
+                        latencies.append(elapsed)
+                        sent_at[alert_id.replace("-", "")] = wall
+
+            threads = [threading.Thread(target=client, args=(i,)) for i in range(args.clients)]
+            for t in threads:
+                t.start()
+            for t in threads:
+                t.join()
+            return latencies
+
+        def settle(expected: int, seconds: float) -> float:
+            started = time.monotonic()
+            while time.monotonic() - started < seconds:
+                with twilio.lock:
+                    if len(twilio.arrivals) >= expected:
+                        break
+                time.sleep(0.2)
+            time.sleep(8)  # anything extra (duplicates) would show up now
+            return time.monotonic() - started
+
+        # 1. Intake latency and time to the first Twilio request.
+        latencies = run(args.latency_alerts, device_sets[0])
+        settle(2 * args.latency_alerts, 300)
+        first_request: dict[str, float] = {}
+        with psycopg.connect(f"host=127.0.0.1 port=5432 dbname={name} user=postgres") as conn:
+            owner = dict(conn.execute("SELECT id, alert_id FROM sos_delivery").fetchall())
+        with twilio.lock:
+            for arrived, _kind, delivery in twilio.arrivals:
+                alert = owner.get(delivery)
+                if alert and (alert not in first_request or arrived < first_request[alert]):
+                    first_request[alert] = arrived
+        to_twilio = [first_request[a] - sent_at[a] for a in first_request if a in sent_at]
+        print(f"intake, {args.clients} concurrent clients, {len(latencies)} alerts: "
+              f"p50 {statistics.median(latencies) * 1000:.1f} ms, "
+              f"p99 {percentile(latencies, 99) * 1000:.1f} ms, "
+              f"max {max(latencies) * 1000:.1f} ms")
+        print(f"intake → first Twilio request, {len(to_twilio)} alerts: "
+              f"p50 {statistics.median(to_twilio) * 1000:.0f} ms, "
+              f"p95 {percentile(to_twilio, 95) * 1000:.0f} ms")
+
+        # 2. A burst: every alert relayed once, none lost, none duplicated.
+        with twilio.lock:
+            twilio.arrivals.clear()
+        burst_started = time.monotonic()
+        run(args.alerts, device_sets[1])
+        intake_seconds = time.monotonic() - burst_started
+        elapsed = settle(2 * args.alerts, 900)
+        with psycopg.connect(f"host=127.0.0.1 port=5432 dbname={name} user=postgres") as conn:
+            rows = conn.execute("SELECT id, alert_id, channel FROM sos_delivery").fetchall()
+            alerts = conn.execute("SELECT count(*) FROM sos_alert").fetchone()[0]
+        burst_alerts = set(list(sent_at)[-args.alerts:])
+        delivery_alert = {r[0]: r[1] for r in rows}
+        with twilio.lock:
+            seen = [(kind, d) for _a, kind, d in twilio.arrivals]
+        counts: dict[tuple[str, str], int] = {}
+        for kind, d in seen:
+            counts[(kind, d)] = counts.get((kind, d), 0) + 1
+        reached = {delivery_alert.get(d) for (_k, d) in counts} & burst_alerts
+        sms_alerts = {delivery_alert.get(d) for (k, d) in counts if k == "sms"} & burst_alerts
+        call_alerts = {delivery_alert.get(d) for (k, d) in counts if k == "call"} & burst_alerts
+        duplicated = sum(1 for n in counts.values() if n > 1)
+        lost = len(burst_alerts - (sms_alerts & call_alerts))
+        print(f"burst of {args.alerts} alerts: intake {intake_seconds:.1f} s, all relayed after "
+              f"{intake_seconds + elapsed - 8:.1f} s; relayed {len(reached)}, "
+              f"with SMS and call {len(sms_alerts & call_alerts)}, lost {lost}, "
+              f"duplicated requests {duplicated}; alerts stored {alerts}")
+    finally:
+        for process in processes:
+            if process.poll() is None:
+                os.killpg(process.pid, signal.SIGTERM)
+        for process in processes:
+            try:
+                process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                os.killpg(process.pid, signal.SIGKILL)
+        twilio.server.shutdown()
+        with psycopg.connect(admin, autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+if __name__ == "__main__":
+    main()
