@@ -26,14 +26,30 @@ class AlertFacts:
 
 
 _WORDS = {
-    "tg": {"drill": "МАШҚ", "where": "Ҷой", "unknown": "ҷой маълум нест", "accept": "Қабул: занг, 1",
-           "cancelled": "бекор карда шуд (аз ҷониби худаш)", "duress": "ХАТАР: бекоркунӣ маҷбурӣ буд, "
-           "сигнал фаъол аст", "escalated": "ҶАВОБ НЕСТ, навбатдор", "sms": "тавассути SMS",
-           "voice_intro": "Сигнали SOS", "press": "Барои қабул 1-ро пахш кунед."},
-    "ru": {"drill": "УЧЕНИЯ", "where": "Место", "unknown": "место неизвестно", "accept": "Принять: звонок, 1",
-           "cancelled": "отменён ею самой", "duress": "ОПАСНОСТЬ: отмена под давлением, сигнал активен",
-           "escalated": "НЕТ ОТВЕТА, следующий дежурный", "sms": "по SMS",
-           "voice_intro": "Сигнал SOS", "press": "Чтобы принять, нажмите 1."},
+    "tg": {
+        "drill": "МАШҚ",
+        "where": "Ҷой",
+        "unknown": "ҷой маълум нест",
+        "accept": "Қабул: занг ва 1, ё ҷавоби SMS «1 {code}»",
+        "cancelled": "бекор карда шуд (аз ҷониби худаш)",
+        "duress": "ХАТАР: бекоркунӣ маҷбурӣ буд, сигнал фаъол аст",
+        "escalated": "ҶАВОБ НЕСТ, навбатдор",
+        "sms": "тавассути SMS",
+        "voice_intro": "Сигнали SOS",
+        "press": "Барои қабул 1-ро пахш кунед.",
+    },
+    "ru": {
+        "drill": "УЧЕНИЯ",
+        "where": "Место",
+        "unknown": "место неизвестно",
+        "accept": "Принять: 1 в звонке или SMS «1 {code}»",
+        "cancelled": "отменён ею самой",
+        "duress": "ОПАСНОСТЬ: отмена под давлением, сигнал активен",
+        "escalated": "НЕТ ОТВЕТА, следующий дежурный",
+        "sms": "по SMS",
+        "voice_intro": "Сигнал SOS",
+        "press": "Чтобы принять, нажмите 1.",
+    },
 }
 
 
@@ -65,7 +81,7 @@ def alert_sms(facts: AlertFacts, language: str, time_zone: str, purpose: str = "
     parts = [head, where, facts.callback]
     if facts.channel == "sms":
         parts.append(w["sms"])
-    parts.append(w["accept"])
+    parts.append(w["accept"].format(code=facts.code))
     return ". ".join(p for p in parts if p)
 
 

@@ -139,13 +139,17 @@ def voice_gather(alert_id: str) -> Response:
 
 @bp.post("/sms")
 def inbound_sms() -> Response:
-    """The SMS fallback: a disguised alert from a phone without data. Never answered by SMS."""
+    """Inbound SMS: a hotline reply "1 CODE" accepts an alert; anything else may be the SMS fallback
+    (a disguised alert from a phone without data). Never answered by SMS."""
+    from backend.sos.hotline_replies import accept_by_sms_reply
     from backend.sos.sms_fallback import handle_inbound_sms
 
     params = _validated()
     if _first_time("sms", {"MessageSid": params.get("MessageSid", "")} if params.get("MessageSid")
                    else params):
-        handle_inbound_sms(params.get("Body", ""))
+        body = params.get("Body", "")
+        if not accept_by_sms_reply(params.get("From", ""), body):
+            handle_inbound_sms(body)
     return _twiml(MessagingResponse())
 
 

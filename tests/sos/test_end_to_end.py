@@ -102,3 +102,25 @@ def test_forged_webhooks_are_refused_and_replays_change_nothing(
     assert twilio_post(client, gather, {"Digits": "1"}, signature="AAAA").status_code == 403
     assert client.get(f"/api/v1/alerts/{body['id']}",
                       headers=device["auth"]).get_json()["status"] == "received"
+
+
+def test_hotline_accepts_by_replying_to_the_sms(client: FlaskClient, register: Any,
+                                                twilio_mock: TwilioMock) -> None:
+    device = register()
+    body = new_alert_body()
+    client.post("/api/v1/alerts", json=body, headers=device["auth"])
+    relay_pending()
+    text = twilio_mock.sms_to(HOTLINE[0])[0].body
+    code = text.split("SOS ")[1].split(" ")[0]
+    assert f"«1 {code}»" in text
+    # Someone who is not on the chain cannot accept.
+    twilio_post(client, "/twilio/sms", {"MessageSid": "SM" + "5" * 32, "From": "+992955555555",
+                                        "Body": f"1 {code}"})
+    status = client.get(f"/api/v1/alerts/{body['id']}", headers=device["auth"]).get_json()
+    assert status["status"] == "received"
+    twilio_post(client, "/twilio/sms", {"MessageSid": "SM" + "6" * 32, "From": HOTLINE[0],
+                                        "Body": f"1 {code.lower()}"})
+    status = client.get(f"/api/v1/alerts/{body['id']}", headers=device["auth"]).get_json()
+    assert status["status"] == "accepted"
+    timeline = alert_timeline(body["id"].replace("-", ""))
+    assert timeline is not None and timeline["accepted_via"] == "sms"
