@@ -89,6 +89,28 @@ def init_sos(app: Flask, settings: Settings) -> None:
         init_rate_limits(app, settings)
     app.register_blueprint(sos_api.bp)
     app.register_blueprint(twilio_webhooks.bp)
+    _register_commands(app)
     schedule = dict(celery.conf.beat_schedule or {})
     schedule["sos-sweep"] = {"task": "sos.sweep", "schedule": SWEEP_SECONDS}
     celery.conf.beat_schedule = schedule
+
+
+def _register_commands(app: Flask) -> None:
+    import click
+
+    @app.cli.command("rotate-keys")
+    def rotate_keys() -> None:
+        """Re-encrypt every encrypted column with the primary key of ENCRYPTION_KEYS."""
+        from backend.extensions import db
+        from backend.security.encryption import get_cipher, rotate_all
+
+        counts = rotate_all(db.session, get_cipher())
+        for column, count in counts.items():
+            click.echo(f"{column}: {count} re-encrypted")
+
+    @app.cli.command("sos-sweep")
+    def sos_sweep() -> None:
+        """Run one pass of the relay sweeper now (what beat runs every few seconds)."""
+        from backend.sos.sweeper import sweep
+
+        click.echo(sweep().__dict__)
