@@ -9,6 +9,7 @@ from __future__ import annotations
 import shutil
 import socket
 import threading
+import time
 import uuid
 from collections.abc import Iterator
 
@@ -90,6 +91,15 @@ def _log_in(page, base: str, app: Flask, creds: StaffCredentials) -> None:  # ty
     page.wait_for_url(f"{base}/console/")
 
 
+def _wait_until(page, expression: str, timeout: float = 15.0) -> None:  # type: ignore[no-untyped-def]
+    """Poll ``expression`` from outside the page: Playwright's wait_for_function would need eval,
+    which the console's CSP (rightly) forbids."""
+    deadline = time.monotonic() + timeout
+    while not page.evaluate(expression):
+        assert time.monotonic() < deadline, f"timed out waiting for {expression}"
+        page.wait_for_timeout(100)
+
+
 def _send_sos_through_the_mobile_api(base: str, voice: bytes | None = None) -> str:
     registered = requests.post(f"{base}/api/v1/devices", json={
         "cancel_pin": "2580", "duress_pin": "1470", "locale": "tg",
@@ -139,7 +149,7 @@ def test_operator_handles_a_live_alert_end_to_end_and_an_editor_cannot_open_it(
     row.wait_for(timeout=20_000)
     assert page.evaluate("window.__stillTheSamePage") is True  # arrived live, no reload
     code = row.locator("strong").inner_text()
-    page.wait_for_function("window.__notified.length > 0")
+    _wait_until(page, "window.__notified.length > 0")
     assert page.evaluate("window.__notified") == [f"New alert {code}"]  # the code, nothing else
     assert page.evaluate("window.__beeps") >= 1
 
@@ -150,8 +160,7 @@ def test_operator_handles_a_live_alert_end_to_end_and_an_editor_cannot_open_it(
 
     # Voice: one click, one audited playback through a short-lived signed URL.
     page.click("#play-voice")
-    page.wait_for_function(
-        "document.getElementById('voice-audio').src.includes('/twilio/media/')")
+    _wait_until(page, "document.getElementById('voice-audio').src.includes('/twilio/media/')")
     playable = page.evaluate("""() => new Promise(resolve => {
         const audio = document.getElementById('voice-audio');
         if (audio.readyState >= 1) { resolve(true); return; }
