@@ -98,7 +98,8 @@ def create_alert() -> Response:
     alert, created = alert_service.create_alert(
         device, alert_id=alert_id, fix=fix, trigger=str(body.get("trigger") or "button"),
         locale=str(body.get("locale") or device.locale), drill=drill)
-    return _no_store(jsonify(alert_service.phone_status(alert)), 201 if created else 200)
+    return _no_store(jsonify(alert_service.phone_status(alert, fresh=created)),
+                     201 if created else 200)
 
 
 @bp.get("/alerts/<alert_id>")

@@ -164,13 +164,15 @@ def create_alert(device: Device, *, alert_id: str, fix: Fix | None, trigger: str
 
 
 def _existing(device: Device, alert_id: str) -> Alert | None:
-    by_id = db.session.get(Alert, alert_id)
-    if by_id is not None:
-        if by_id.device_id != device.id:
-            raise Problem(409, "alert-id-conflict", "Alert id already used",
-                          "This id belongs to another device; generate a new UUID.")
-        return by_id
-    return find_device_alert(device, alert_id)
+    """The alert with this id (any device), or this device's alert with the same short id."""
+    found = db.session.execute(select(Alert).where(or_(
+        Alert.id == alert_id,
+        (Alert.device_id == device.id) & (Alert.short_ref == alert_id[:12])))).scalars().all()
+    by_id = next((a for a in found if a.id == alert_id), None)
+    if by_id is not None and by_id.device_id != device.id:
+        raise Problem(409, "alert-id-conflict", "Alert id already used",
+                      "This id belongs to another device; generate a new UUID.")
+    return by_id or (found[0] if found else None)
 
 
 def _add_fix(alert_id: str, fix: Fix) -> LocationFix:
@@ -207,10 +209,11 @@ def location_trail(alert_id: str) -> list[dict[str, Any]]:
 
 
 # -- what the phone sees -------------------------------------------------------------------------
-def phone_status(alert: Alert) -> dict[str, Any]:
+def phone_status(alert: Alert, *, fresh: bool = False) -> dict[str, Any]:
     """The discreet status for the app: received, relayed, accepted or cancelled.
 
-    A duress cancel shows ``cancelled`` here while the alert stays open for the hotline.
+    A duress cancel shows ``cancelled`` here while the alert stays open for the hotline. ``fresh``:
+    the alert was just created (it cannot have a voice message yet).
     """
     if alert.duress or alert.status == ALERT_CANCELLED:
         status = "cancelled"
@@ -220,7 +223,7 @@ def phone_status(alert: Alert) -> dict[str, Any]:
         status = "relayed"
     else:
         status = "received"
-    voice = db.session.get(VoiceMessage, alert.id)
+    voice = None if fresh else db.session.get(VoiceMessage, alert.id)
     body: dict[str, Any] = {"id": public_alert_id(alert), "status": status,
                             "created_at": as_utc(alert.created_at).isoformat()}
     if voice is not None:
