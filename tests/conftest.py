@@ -124,12 +124,16 @@ def app(app_env: dict[str, str]) -> Iterator[Flask]:
 
     app = create_app(load_settings(app_env))
     app.config["TESTING"] = True
+    from backend.extensions import db
+
     with app.app_context():
         reset_database()
         yield app
-        from backend.extensions import db
-
         db.session.remove()
+        # Each test builds its own app and engine: close its pool now rather than at garbage
+        # collection, so a long suite never runs PostgreSQL out of connections.
+        for engine in db.engines.values():
+            engine.dispose()
 
 
 @pytest.fixture
