@@ -102,6 +102,9 @@ def edit_item(session: Session, actor: Actor, kind: str, item_id: str,
     apply_transition(session, item, Action.EDIT, actor, event="edited")
     if isinstance(item, Article):
         _set_article_fields(item, {**item_fields(item), **changes})
+        # A corpus article an editor has revised is theirs now: a corpus re-import must not
+        # overwrite it (backend.services.article_store.SqlArticleStore skips non-corpus articles).
+        item.source = "editorial"
     else:
         _set_ad_fields(item, {**_ad_values(item), **changes})
     mark_changed(session, item)

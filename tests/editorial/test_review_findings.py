@@ -210,3 +210,24 @@ def test_decision_on_a_held_corpus_article_reaches_the_editors(gate: Any) -> Non
                   "Rewrite the opening: it presents cooking as a woman's duty.")
     messages = [n.message for n in notices_for(db.session, EDITOR.id)]
     assert any("cooking as a woman's duty" in m for m in messages), messages
+
+
+# -- an editor's revision of a corpus article is not overwritten by a re-import ----------------
+def test_reimport_does_not_overwrite_an_edited_corpus_article(gate: Any) -> None:
+    from backend.models.content import Article
+
+    import_corpus([_corpus_entry("Everyone in the family can cook; take turns.\n")],
+                  GatedArticleStore(db.session, gate))
+    db.session.commit()
+    article = db.session.query(Article).filter_by(translation_key="kitchen-duty").one()
+    assert article.state == "published"
+    publishing.withdraw(db.session, EDITOR, "article", article.id, "Update the advice")
+    drafting.edit_item(db.session, EDITOR, "article", article.id,
+                       {"body_markdown": "Take turns cooking; children can help too."})
+
+    report = import_corpus([_corpus_entry("Everyone in the family can cook; take turns. "
+                                          "Updated.\n")], GatedArticleStore(db.session, gate))
+    db.session.commit()
+    assert report.updated == []
+    assert article.body_markdown.startswith("Take turns cooking")
+    assert article.state == "draft"
