@@ -13,5 +13,12 @@ from . import bp
 @bp.route("/")
 @require_role(*Role)
 def home() -> str:
-    """Landing page after login."""
-    return render_template("console/home.html", user=current_staff())
+    """Landing page after login; hotline staff see how many alerts wait for acceptance."""
+    from backend.security.roles import HOTLINE_ROLES
+    from backend.services.staff_alerts import alert_queue
+
+    user = current_staff()
+    waiting = None
+    if user is not None and user.role in HOTLINE_ROLES:
+        waiting = sum(1 for item in alert_queue() if item.status != "accepted")
+    return render_template("console/home.html", user=user, waiting=waiting)

@@ -237,6 +237,11 @@ TRANSLATIONS: dict[str, tuple[str, str]] = {
     "Recently closed or cancelled": ("Недавно закрытые или отменённые",
                                      "Ба наздикӣ басташуда ё бекоршуда"),
     "None.": ("Нет.", "Нест."),
+    # home
+    "Alerts waiting for acceptance: %(num)s": ("Сигналов ждут принятия: %(num)s",
+                                               "Сигналҳои интизори пазириш: %(num)s"),
+    "No alert waits for acceptance.": ("Нет сигналов, ожидающих принятия.",
+                                       "Ягон сигнал интизори пазириш нест."),
     # staff accounts (admins)
     "Staff accounts": ("Учётные записи сотрудников", "Ҳисобҳои кормандон"),
     "Create accounts and reset passwords or second factors with the hushbakht users command: it "

@@ -104,3 +104,13 @@ def test_admin_unlocks_and_deactivates_accounts(app: Flask, login_as) -> None:
     own = admin.post(f"/console/staff/{admin_creds.username}/deactivate",
                      data={"csrf_token": token})
     assert own.status_code == 409
+
+
+def test_home_tells_hotline_staff_how_many_alerts_wait(app: Flask, login_as) -> None:
+    client, _ = login_as("hotline_operator")
+    assert "No alert waits for acceptance." in client.get("/console/").get_data(as_text=True)
+    make_alert()
+    make_alert()
+    assert "Alerts waiting for acceptance: 2" in client.get("/console/").get_data(as_text=True)
+    editor, _ = login_as("content_editor")
+    assert "acceptance" not in editor.get("/console/").get_data(as_text=True)
