@@ -37,6 +37,7 @@ _WORDS = {
         "sms": "тавассути SMS",
         "voice_intro": "Сигнали SOS",
         "press": "Барои қабул 1-ро пахш кунед.",
+        "contact": "Хатти боварии 1313 огоҳ карда шуд",
     },
     "ru": {
         "drill": "УЧЕНИЯ",
@@ -49,6 +50,7 @@ _WORDS = {
         "sms": "по SMS",
         "voice_intro": "Сигнал SOS",
         "press": "Чтобы принять, нажмите 1.",
+        "contact": "Горячая линия 1313 уведомлена",
     },
 }
 
@@ -61,8 +63,13 @@ def map_link(lat: float, lon: float) -> str:
     return f"https://maps.google.com/?q={lat:.5f},{lon:.5f}"
 
 
-def alert_sms(facts: AlertFacts, language: str, time_zone: str, purpose: str = "alert") -> str:
-    """The hotline's SMS: alert code, time, location link and accuracy, callback policy."""
+def alert_sms(facts: AlertFacts, language: str, time_zone: str, purpose: str = "alert", *,
+              for_contact: bool = False) -> str:
+    """The hotline's SMS: alert code, time, location link and accuracy, callback policy.
+
+    A trusted contact's SMS leaves out the callback policy (her codeword is for the hotline) and the
+    acceptance line, and points to the 1313 hotline instead.
+    """
     w = _WORDS[language]
     head = f"{w['drill']} " if facts.drill else ""
     head += f"SOS {facts.code} {_local_time(facts.created_at, time_zone)}"
@@ -78,6 +85,8 @@ def alert_sms(facts: AlertFacts, language: str, time_zone: str, purpose: str = "
             where += f" ±{round(facts.accuracy_m)}m"
     else:
         where = w["unknown"]
+    if for_contact:
+        return ". ".join([head, where, w["contact"]])
     parts = [head, where, facts.callback]
     if facts.channel == "sms":
         parts.append(w["sms"])

@@ -144,8 +144,9 @@ def _plan(job: OutboxMessage, alert: Alert) -> int:
         if not alert.drill:
             device = db.session.get(Device, alert.device_id)
             contacts = device_profile(device).contacts if device else []
-            rows += [(_phone_recipient("contact", c.label or f"contact {i + 1}", c.phone), "sms",
-                      "alert") for i, c in enumerate(contacts)]
+            # The label she gave ("sister") stays encrypted with the device; rows say "contact N".
+            rows += [(_phone_recipient("contact", f"contact {i + 1}", c.phone), "sms", "alert")
+                     for i, c in enumerate(contacts)]
     elif job.kind in ("escalate", "duress"):
         if job.kind == "duress":
             rows += [(r, "sms", "duress") for r in _reached_recipients(alert.id, hotline_only=True)]
@@ -253,7 +254,8 @@ def send_delivery(delivery_id: str) -> bool:
     body = None
     if delivery.channel == "sms":
         body = alert_sms(_facts(alert), settings.hotline_language,
-                         settings.staff_default_time_zone, delivery.purpose)
+                         settings.staff_default_time_zone, delivery.purpose,
+                         for_contact=delivery.recipient_kind == "contact")
     current = now()
     claimed = db.session.execute(
         update(Delivery).where(Delivery.id == delivery_id,

@@ -115,11 +115,17 @@ def test_relay_run_twice_texts_once(client: FlaskClient, register: Any,
 
 def test_trusted_contacts_get_an_sms_when_chosen(client: FlaskClient, register: Any,
                                                  twilio_mock: TwilioMock) -> None:
-    device = register(trusted_contacts=[{"phone": "+992911111111", "label": "sister"}])
+    device = register(trusted_contacts=[{"phone": "+992911111111", "label": "sister"}],
+                      callback_policy={"mode": "codeword", "codeword": "плов"})
     client.post("/api/v1/alerts", json=new_alert_body(), headers=device["auth"])
     _relay_all()
+    assert "плов" not in twilio_mock.sms_to("+992911111111")[0].body
     assert len(twilio_mock.sms_to("+992911111111")) == 1
     assert twilio_mock.calls_to("+992911111111") == []
+    to_contact = twilio_mock.sms_to("+992911111111")[0].body
+    assert "1313" in to_contact and "«1 " not in to_contact  # no hotline instructions
+    assert all("sister" not in d.recipient_label for d in db.session.execute(
+        select(Delivery)).scalars())
 
 
 def test_drill_alerts_reach_only_drill_numbers(client: FlaskClient, register: Any,
