@@ -407,10 +407,13 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
                 "--port", str(bare_port), "--workers", str(args.workers)]
         urls = {"bare": f"http://127.0.0.1:{bare_port}{BARE_PATH}",
                 "articles": f"http://127.0.0.1:{product_port}{ARTICLES_PATH}"}
+        if args.healthz:  # reference: the product's cheapest route, every per-request hook included
+            urls["healthz"] = f"http://127.0.0.1:{product_port}/healthz"
         database = db_url.rsplit("/", 1)[1]
         with server(product, env, log, f"http://127.0.0.1:{product_port}/healthz") as web, \
                 server(bare, env, log, urls["bare"]) as bare_server:
-            probes = {"bare": CpuProbe(bare_server.pid, ""), "articles": CpuProbe(web.pid, database)}
+            probes = {"bare": CpuProbe(bare_server.pid, ""), "articles": CpuProbe(web.pid, database),
+                      "healthz": CpuProbe(web.pid, database)}
             body_bytes = check_article_list(urls["articles"])
             print(f"servers up: gunicorn gthread, {args.workers} workers x 4 threads each; "
                   f"article list body {body_bytes} bytes", flush=True)
@@ -418,9 +421,9 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
                 run_wrk(url, connections=args.connections, threads=args.threads,
                         duration=args.warmup)
                 print(f"  warm-up {name}: done", flush=True)
-            rounds: dict[str, list[LoadResult]] = {"bare": [], "articles": []}
+            rounds: dict[str, list[LoadResult]] = {name: [] for name in urls}
             for index in range(args.rounds):
-                order = ("bare", "articles") if index % 2 == 0 else ("articles", "bare")
+                order = list(urls) if index % 2 == 0 else list(reversed(urls))
                 for name in order:
                     result = run_wrk(urls[name], connections=args.connections,
                                      threads=args.threads, duration=args.duration,
@@ -444,7 +447,8 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
                      "duration_s": args.duration, "rounds": args.rounds, "warmup_s": args.warmup,
                      "gunicorn_workers": args.workers, "gunicorn_threads": 4,
                      "log_level": args.log_level, "article_list_bytes": body_bytes},
-        "bare": summary["bare"], "articles": summary["articles"], "ratio": ratio,
+        "bare": summary["bare"], "articles": summary["articles"],
+        "healthz": summary.get("healthz"), "ratio": ratio,
         "cpu_ratio": cpu_ratio,
         "target_met": ratio >= TARGET_RATIO and summary["articles"]["p99_ms"] < TARGET_P99_MS,
     }
@@ -462,8 +466,11 @@ def print_report(report: dict[str, Any]) -> None:
     print(f"{'endpoint':38} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8}   "
           f"{'CPU ms per request: server':>26} {'db':>6} {'wrk':>6} {'total':>6}")
     for key, label in (("bare", f"(a) bare Flask GET {BARE_PATH}"),
-                       ("articles", f"(b) GET {ARTICLES_PATH}")):
+                       ("articles", f"(b) GET {ARTICLES_PATH}"),
+                       ("healthz", "(reference) product GET /healthz")):
         row = report[key]
+        if row is None:
+            continue
         cpu = [row[k] for k in ("server_cpu_ms", "database_cpu_ms", "load_generator_cpu_ms",
                                 "cpu_ms_per_request")]
         print(f"{label:38} {row['requests_per_second']:8.0f} {row['p50_ms']:8.2f} "
@@ -494,6 +501,8 @@ def main(argv: list[str] | None = None) -> int:
                         help="gunicorn worker processes for both servers [WEB_CONCURRENCY or 2]")
     parser.add_argument("--log-level", default="INFO", choices=("DEBUG", "INFO", "WARNING"),
                         help="the product's LOG_LEVEL (INFO, as deployed, logs every request)")
+    parser.add_argument("--no-healthz", dest="healthz", action="store_false",
+                        help="skip the reference run of the product's /healthz")
     parser.add_argument("--json", help="also write the results to this file")
     parser.add_argument("--log", help="server and command output (default: a temporary file)")
     parser.add_argument("--serve-bare", action="store_true", help=argparse.SUPPRESS)
