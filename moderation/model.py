@@ -100,6 +100,17 @@ def iter_char_features(doc: Doc, ngrams: tuple[int, int]) -> Iterator[tuple[str,
                     yield w[i : i + n], m.start(), m.end()
 
 
+def _outside_segments_spans(text: str, ranges: tuple[tuple[int, int], ...]) -> list[tuple[int, int]]:
+    spans = []
+    pos = 0
+    for a, b in ranges:
+        if a > pos:
+            spans.append((pos, a))
+        pos = max(pos, b)
+    spans.append((pos, len(text)))
+    return spans
+
+
 def _outside_segments(text: str, ranges: tuple[tuple[int, int], ...]) -> list[str]:
     pieces = []
     pos = 0
@@ -148,6 +159,7 @@ def char_analyzer(doc: Doc, ngrams: tuple[int, int] = (2, 5)) -> list[str]:
     return out
 
 
+_TOKEN_CACHE_MAX = 200_000  # distinct words memoised per loaded model
 N_RULE_FEATURES = 3 * len(CATEGORIES) + 2 + len(LANGUAGES)
 
 
@@ -288,21 +300,66 @@ class StereotypeModel:
         return np.asarray(1.0 / (1.0 + np.exp(-(a * d + b))))
 
     # ---- fast path for one document (no sparse matrices; same numbers as transform+score) ----
+    def _char_ids(self, token: str) -> np.ndarray:
+        """Vocabulary indices of the character n-grams of one whitespace token (with
+        repeats), memoised: words recur, so each distinct word is cut into n-grams once."""
+        cache: dict[str, np.ndarray] | None = self.__dict__.get("_token_cache")
+        if cache is None:
+            cache = self.__dict__.setdefault("_token_cache", {})
+        ids = cache.get(token)
+        if ids is None:
+            assert self.char_vec is not None
+            get = self.char_vec.vocabulary_.get
+            w = f" {token} "
+            lo, hi = self.params.char_ngrams
+            found = [
+                j
+                for n in range(lo, hi + 1)
+                for i in range(len(w) - n + 1)
+                if (j := get(w[i : i + n])) is not None
+            ]
+            ids = np.array(found, dtype=np.int64)
+            if len(cache) >= _TOKEN_CACHE_MAX:
+                cache.clear()
+            cache[token] = ids
+        return ids
+
+    def __getstate__(self) -> dict[str, Any]:
+        state = dict(self.__dict__)
+        state.pop("_token_cache", None)  # a per-process cache, never pickled
+        return state
+
+    def _char_block(self, doc: Doc) -> tuple[np.ndarray, np.ndarray]:
+        """(indices, counts) of the character n-grams of a document, as ``char_analyzer``."""
+        text, ranges = doc
+        tokens = (
+            text.split() if not ranges else [w for p in _outside_segments(text, ranges) for w in p.split()]
+        )
+        cache: dict[str, np.ndarray] = self.__dict__.get("_token_cache") or {}
+        got = list(map(cache.get, tokens))
+        arrays: list[np.ndarray] = [
+            ids if ids is not None else self._char_ids(tok) for ids, tok in zip(got, tokens, strict=True)
+        ]
+        if not arrays:
+            return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+        js, cs = np.unique(np.concatenate(arrays), return_counts=True)
+        return js, cs
+
     def features(self, doc: Doc, rule_vec: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """(indices, values) of the document's non-zero features, equal to ``transform``."""
         assert self.word_vec is not None and self.char_vec is not None
         idx: list[np.ndarray] = []
         vals: list[np.ndarray] = []
-        for analyzer, vec, offset, ngrams in (
-            (word_analyzer, self.word_vec, 0, self.params.word_ngrams),
-            (char_analyzer, self.char_vec, self.n_word, self.params.char_ngrams),
-        ):
-            vocab = vec.vocabulary_
-            counts = Counter(analyzer(doc, ngrams))
-            js = np.array(list(map(vocab.get, counts, repeat(-1, len(counts)))), dtype=np.int64)
-            cs = np.fromiter(counts.values(), dtype=np.float64, count=len(counts))
-            keep = js >= 0
-            js, cs = js[keep], cs[keep]
+        vocab = self.word_vec.vocabulary_
+        counts = Counter(word_analyzer(doc, self.params.word_ngrams))
+        js = np.array(list(map(vocab.get, counts, repeat(-1, len(counts)))), dtype=np.int64)
+        cs = np.fromiter(counts.values(), dtype=np.float64, count=len(counts))
+        keep = js >= 0
+        blocks = [
+            (js[keep], cs[keep], self.word_vec, 0),
+            (*self._char_block(doc), self.char_vec, self.n_word),
+        ]
+        for js, cs, vec, offset in blocks:
             v = (1.0 + np.log(cs)) * vec.idf_[js]
             norm = float(np.sqrt(v @ v))
             if norm > 0:
@@ -347,39 +404,61 @@ class StereotypeModel:
             out.append({c: float(row[classes.index(c)]) if c in classes else 0.0 for c in CATEGORIES})
         return out
 
-    def word_contributions(self, doc: Doc, values: dict[int, float]) -> list[tuple[int, int, float]]:
-        """Per whitespace-token contributions (start, end, contribution) towards "stereotype".
+    def word_contributions(self, doc: Doc, idx: np.ndarray, vals: np.ndarray) -> list[tuple[int, int, float]]:
+        """Per whitespace-token contributions (start, end, contribution) towards "stereotype",
+        from the document's ``features`` output (``idx``, ``vals``).
 
         Each n-gram feature's contribution (coef * value) is shared between its occurrences,
         and each occurrence's share between the tokens it covers.
         """
         assert self.clf is not None and self.word_vec is not None and self.char_vec is not None
-        text = doc[0]
+        text, ranges = doc
         coef = self.clf.coef_[0]
         tokens = [(m.start(), m.end()) for m in _SPACE_TOKEN.finditer(text)]
         if not tokens:
             return []
         starts = [t[0] for t in tokens]
-        scores = [0.0] * len(tokens)
-        blocks = (
-            (self.word_vec.vocabulary_, 0, iter_word_features(doc, self.params.word_ngrams)),
-            (self.char_vec.vocabulary_, self.n_word, iter_char_features(doc, self.params.char_ngrams)),
-        )
-        for vocab, offset, features in blocks:
-            occurrences: dict[int, list[tuple[int, int]]] = {}
-            for feat, s, e in features:
-                f = vocab.get(feat)
-                if f is not None and offset + f in values:
-                    first = bisect_right(starts, s) - 1
-                    last = bisect_right(starts, e - 1) - 1
-                    occurrences.setdefault(offset + f, []).append((first, last))
-            for f, occ in occurrences.items():
-                share = coef[f] * values[f] / len(occ)
-                for first, last in occ:
-                    per_token = share / (last - first + 1)
-                    for t in range(first, last + 1):
-                        scores[t] += per_token
-        return [(s, e, sc) for (s, e), sc in zip(tokens, scores, strict=True)]
+        scores = np.zeros(len(tokens))
+        in_word = idx < self.n_word
+        values = dict(zip(idx[in_word].tolist(), vals[in_word].tolist(), strict=True))
+        order = np.argsort(idx)
+        sorted_idx = idx[order]
+        # word n-grams: few per window, shared over the one or two tokens they cover
+        vocab = self.word_vec.vocabulary_
+        occurrences: dict[int, list[tuple[int, int]]] = {}
+        for feat, s, e in iter_word_features(doc, self.params.word_ngrams):
+            f = vocab.get(feat)
+            if f is not None and f in values:
+                occurrences.setdefault(f, []).append(
+                    (bisect_right(starts, s) - 1, bisect_right(starts, e - 1) - 1)
+                )
+        word_scores = [0.0] * len(tokens)
+        for f, occ in occurrences.items():
+            share = float(coef[f]) * values[f] / len(occ)
+            for first, last in occ:
+                for t in range(first, last + 1):
+                    word_scores[t] += share / (last - first + 1)
+        scores += np.array(word_scores)
+        # character n-grams: each occurrence lies inside one token
+        owners: list[int] = []
+        arrays: list[np.ndarray] = []
+        segments = _outside_segments_spans(text, ranges)
+        for seg_start, seg_end in segments:
+            for m in _SPACE_TOKEN.finditer(text, seg_start, seg_end):
+                ids = self._char_ids(m.group())
+                if len(ids):
+                    arrays.append(ids)
+                    owners.append(bisect_right(starts, m.start()) - 1)
+        if arrays:
+            all_ids = np.concatenate(arrays)
+            owner = np.repeat(np.array(owners), [len(a) for a in arrays])
+            uniq, inverse, counts = np.unique(all_ids, return_inverse=True, return_counts=True)
+            pos = np.minimum(np.searchsorted(sorted_idx, uniq + self.n_word), len(idx) - 1)
+            found = sorted_idx[pos] == uniq + self.n_word
+            value = np.where(found, vals[order[pos]], 0.0)
+            share = coef[uniq + self.n_word] * value / counts
+            np.add.at(scores, owner, share[inverse])
+        return [(s, e, float(sc)) for (s, e), sc in zip(tokens, scores, strict=True)]
 
 
 def _macro_f1_threshold(scores: np.ndarray, y: np.ndarray) -> float:

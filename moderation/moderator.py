@@ -97,8 +97,7 @@ class Moderator:
         assert self.model is not None
         spans: list[tuple[int, int]] = []
         for _, ws, sub, idx, vals in sorted(windows, key=lambda w: -w[0])[:max_windows]:
-            values = dict(zip(idx.tolist(), vals.tolist(), strict=True))
-            contribs = self.model.word_contributions(sub, values)
+            contribs = self.model.word_contributions(sub, idx, vals)
             spans.extend((ws + s, ws + e) for s, e, _ in top_spans(contribs, sub[0]))
         return spans
 

@@ -88,6 +88,8 @@ _LAT_LOOKALIKES = frozenset("aeopcxykmtbh")
 _CYR_LOOKALIKES = frozenset("аеорсхукіјѕ")
 _LATIN = re.compile(r"[a-z]")
 _CYRILLIC = re.compile(r"[\u0400-\u04ff]")
+_LATIN_RUN = re.compile(r"[a-z]+")
+_CYRILLIC_RUN = re.compile(r"[\u0400-\u04ff]+")
 _MIXED_WORD = re.compile(r"\w*(?:[a-z]\w*[\u0400-\u04ff]|[\u0400-\u04ff]\w*[a-z])\w*")
 
 
@@ -292,8 +294,8 @@ def detect_language(text: str) -> str:
     """Guess the language of ``text``: "tg", "ru" or "en" (English when in doubt)."""
     # the opening paragraphs are enough, and keep detection cheap on long articles
     low = unicodedata.normalize("NFC", text[:2000]).lower()
-    cyr = len(_CYRILLIC.findall(low))
-    lat = len(_LATIN.findall(low))
+    cyr = sum(map(len, _CYRILLIC_RUN.findall(low)))  # runs: far fewer matches than letters
+    lat = sum(map(len, _LATIN_RUN.findall(low)))
     if lat > cyr:
         return "en"
     if cyr == 0:

@@ -20,7 +20,9 @@ and debunked hits count as evidence of counter-speech.
 
 from __future__ import annotations
 
+import importlib
 import re
+from bisect import bisect_left
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -51,6 +53,9 @@ class Rule:
     reason: str
     weight: float = 0.9
     has_negation: bool = False  # the stereotype itself is phrased negatively ("boys don't cry")
+    # literal strings one of which every match starts with (None: a match may start anywhere);
+    # the pattern is only tried where one of them occurs
+    anchors: tuple[tuple[str, bool], ...] | None = None
 
 
 @dataclass(frozen=True)
@@ -80,18 +85,141 @@ def _expand(pattern: str) -> str:
     return _fold(pattern)
 
 
+_ANCHOR_MAX = 8  # longer literal prefixes add nothing to the pre-filter
+Anchor = tuple[str, bool]  # (literal the match starts with, preceded by \b)
+
+
+def _prefixes(items: Any, sre: Any, bounded: bool = False) -> set[Anchor] | None:
+    """Literal strings one of which every match of the parsed sequence ``items`` starts with
+    (each with whether a word boundary precedes it), or None when a match may start with
+    something that is not a fixed string."""
+    prefix = ""
+    for i, (op, av) in enumerate(items):
+        if op is sre.AT or op in (sre.ASSERT, sre.ASSERT_NOT):
+            if prefix:
+                break
+            bounded = bounded or (op is sre.AT and av is sre.AT_BOUNDARY)
+            continue  # zero-width at the start: \b, look-arounds
+        if op is sre.LITERAL:
+            prefix += chr(av)
+            if len(prefix) >= _ANCHOR_MAX:
+                break
+            continue
+        if prefix:
+            break
+        parts: list[set[Anchor] | None]
+        if op is sre.SUBPATTERN:
+            parts = [_prefixes(av[3], sre, bounded)]
+        elif op is sre.BRANCH:
+            parts = [_prefixes(branch, sre, bounded) for branch in av[1]]
+        elif op in (sre.MAX_REPEAT, sre.MIN_REPEAT):
+            parts = [_prefixes(av[2], sre, bounded)]
+            if av[0] == 0:  # optional: a match may also start with what follows
+                parts.append(_prefixes(items[i + 1 :], sre, bounded))
+        elif op is sre.IN and 0 < len(av) <= 4 and all(o is sre.LITERAL for o, _ in av):
+            parts = [{(chr(c), bounded) for _, c in av}]
+        else:
+            return None
+        out: set[Anchor] = set()
+        for part in parts:
+            if part is None:
+                return None
+            out |= part
+        return out
+    return {(prefix, bounded)} if prefix else None
+
+
+_WORD_START = re.compile(r"\w+")
+
+
+def anchors(pattern: str) -> tuple[Anchor, ...] | None:
+    """The literal strings one of which every match of ``pattern`` starts with (sorted; each
+    with whether it must begin a word), or None when there is no such set (the pattern must
+    then be searched everywhere)."""
+    try:
+        parser = importlib.import_module("re._parser")
+        found = _prefixes(parser.parse(pattern).data, importlib.import_module("re._constants"))
+    except (ImportError, AttributeError, re.error, TypeError, ValueError):
+        return None
+    if not found or any(not a for a, _ in found):
+        return None
+    # a word-initial anchor is looked up by its leading word characters
+    out = set()
+    for a, bounded in found:
+        lead = _WORD_START.match(a)
+        out.add((lead.group(), True) if bounded and lead else (a, False))
+    return tuple(sorted(out))
+
+
+class _Positions:
+    """Where anchors occur in one text; shared by all rules of a ``find`` call."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self._words: dict[str, list[int]] | None = None
+        self._sorted: list[str] = []
+        self._cache: dict[Anchor, list[int]] = {}
+
+    def get(self, anchor: Anchor) -> list[int]:
+        found = self._cache.get(anchor)
+        if found is not None:
+            return found
+        a, word_initial = anchor
+        found = []
+        if word_initial:  # starts of words beginning with ``a``
+            if self._words is None:
+                self._words = {}
+                for m in _WORD_START.finditer(self.text):
+                    self._words.setdefault(m.group(), []).append(m.start())
+                self._sorted = sorted(self._words)
+            k = bisect_left(self._sorted, a)
+            while k < len(self._sorted) and self._sorted[k].startswith(a):
+                found.extend(self._words[self._sorted[k]])
+                k += 1
+        else:
+            i = self.text.find(a)
+            while i >= 0:
+                found.append(i)
+                i = self.text.find(a, i + 1)
+        self._cache[anchor] = found
+        return found
+
+
+def _matches(rule: Rule, text: str, positions: _Positions) -> list[re.Match[str]]:
+    """The same matches as ``rule.pattern.finditer(text)``, but the pattern is only tried
+    where one of its anchors occurs."""
+    if rule.anchors is None:
+        return list(rule.pattern.finditer(text))
+    starts: set[int] = set()
+    for anchor in rule.anchors:
+        starts.update(positions.get(anchor))
+    out: list[re.Match[str]] = []
+    limit = 0
+    match = rule.pattern.match
+    for pos in sorted(starts):
+        if pos < limit:
+            continue
+        m = match(text, pos)
+        if m is not None and m.end() > m.start():
+            out.append(m)
+            limit = m.end()
+    return out
+
+
 def _compile(lang: str, specs: list[dict[str, Any]]) -> list[Rule]:
     rules = []
     for i, spec in enumerate(specs, start=1):
+        pattern = _expand(str(spec["pattern"]))
         rules.append(
             Rule(
                 rule_id=f"{lang}.{spec['category']}.{i}",
                 lang=lang,
                 category=str(spec["category"]),
-                pattern=re.compile(_expand(str(spec["pattern"]))),
+                pattern=re.compile(pattern),
                 reason=str(spec["reason"]),
                 weight=float(spec.get("weight", 0.9)),
                 has_negation=bool(spec.get("negated_form", False)),
+                anchors=anchors(pattern),
             )
         )
     return rules
@@ -149,8 +277,9 @@ class StereotypeRules:
         rules = self.rules.get(lang, self.rules["en"])
         hits: list[RuleHit] = []
         sentences: list[tuple[int, int]] | None = None
+        positions = _Positions(norm_text)
         for rule in rules:
-            for m in rule.pattern.finditer(norm_text):
+            for m in _matches(rule, norm_text, positions):
                 if m.end() == m.start():
                     continue
                 end = m.end()
