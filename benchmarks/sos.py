@@ -112,6 +112,8 @@ def main() -> None:
     parser.add_argument("--clients", type=int, default=32)
     parser.add_argument("--alerts", type=int, default=1000)
     parser.add_argument("--latency-alerts", type=int, default=640)
+    parser.add_argument("--paced-alerts", type=int, default=60)
+    parser.add_argument("--pace", type=float, default=0.5)
     parser.add_argument("--web-workers", type=int, default=4)
     parser.add_argument("--worker-concurrency", type=int, default=4)
     args = parser.parse_args()
@@ -170,8 +172,6 @@ def main() -> None:
         device_sets = [[(r.device_id, r.secret) for r in registrations[:args.clients]],
                        [(r.device_id, r.secret) for r in registrations[args.clients:]]]
 
-        sent_at: dict[str, float] = {}
-
         def run(count: int, devices: list[tuple[str, str]]) -> list[float]:
             latencies: list[float] = []
             lock = threading.Lock()
@@ -200,6 +200,8 @@ def main() -> None:
                 t.join()
             return latencies
 
+        sent_at: dict[str, float] = {}
+
         def settle(expected: int, seconds: float) -> float:
             started = time.monotonic()
             while time.monotonic() - started < seconds:
@@ -210,23 +212,48 @@ def main() -> None:
             time.sleep(8)  # anything extra (duplicates) would show up now
             return time.monotonic() - started
 
-        # 1. Intake latency and time to the first Twilio request.
+        def first_requests() -> dict[str, float]:
+            first: dict[str, float] = {}
+            with psycopg.connect(f"host=127.0.0.1 port=5432 dbname={name} user=postgres") as conn:
+                owner = dict(conn.execute("SELECT id, alert_id FROM sos_delivery").fetchall())
+            with twilio.lock:
+                for arrived, _kind, delivery in twilio.arrivals:
+                    alert = owner.get(delivery)
+                    if alert and (alert not in first or arrived < first[alert]):
+                        first[alert] = arrived
+            return first
+
+        # 0. Relay latency at a steady rate (one alert every --pace seconds, one client).
+        paced_ids: list[str] = []
+        session = requests.Session()
+        session.auth = device_sets[0][0]
+        for _ in range(args.paced_alerts):
+            alert_id = str(uuid.uuid4())
+            wall = time.time()
+            session.post(f"{base}/api/v1/alerts", timeout=30, json={
+                "id": alert_id, "location": {"lat": 38.56, "lon": 68.78, "accuracy_m": 20}})
+            sent_at[alert_id.replace("-", "")] = wall
+            paced_ids.append(alert_id.replace("-", ""))
+            time.sleep(args.pace)
+        settle(2 * args.paced_alerts, 120)
+        first = first_requests()
+        paced = [first[a] - sent_at[a] for a in paced_ids if a in first]
+        print(f"steady rate (1 alert / {args.pace} s), {len(paced)} alerts, intake → first Twilio "
+              f"request: p50 {statistics.median(paced) * 1000:.0f} ms, "
+              f"p95 {percentile(paced, 95) * 1000:.0f} ms")
+        with twilio.lock:
+            twilio.arrivals.clear()
+
+        # 1. Intake latency and time to the first Twilio request under 32 concurrent clients.
         latencies = run(args.latency_alerts, device_sets[0])
         settle(2 * args.latency_alerts, 300)
-        first_request: dict[str, float] = {}
-        with psycopg.connect(f"host=127.0.0.1 port=5432 dbname={name} user=postgres") as conn:
-            owner = dict(conn.execute("SELECT id, alert_id FROM sos_delivery").fetchall())
-        with twilio.lock:
-            for arrived, _kind, delivery in twilio.arrivals:
-                alert = owner.get(delivery)
-                if alert and (alert not in first_request or arrived < first_request[alert]):
-                    first_request[alert] = arrived
+        first_request = first_requests()
         to_twilio = [first_request[a] - sent_at[a] for a in first_request if a in sent_at]
         print(f"intake, {args.clients} concurrent clients, {len(latencies)} alerts: "
               f"p50 {statistics.median(latencies) * 1000:.1f} ms, "
               f"p99 {percentile(latencies, 99) * 1000:.1f} ms, "
               f"max {max(latencies) * 1000:.1f} ms")
-        print(f"intake → first Twilio request, {len(to_twilio)} alerts: "
+        print(f"same flood, intake → first Twilio request, {len(to_twilio)} alerts: "
               f"p50 {statistics.median(to_twilio) * 1000:.0f} ms, "
               f"p95 {percentile(to_twilio, 95) * 1000:.0f} ms")
 
