@@ -62,6 +62,19 @@ def gate(registry_dir: Path, app: Flask) -> Any:
     return current_moderator()
 
 
+class EarlierModel:
+    """An earlier model version that missed every stereotype (clears everything): what was live before
+    a better model is promoted."""
+
+    model_version = "earlier-model-1"
+
+    def assess(self, text: str, kind: str = "article", lang: str | None = None) -> Any:
+        from moderation.assessment import CATEGORIES, Assessment
+
+        return Assessment("clear", 0.01, dict.fromkeys(CATEGORIES, 0.0), [], lang or "en",
+                          self.model_version)
+
+
 def promote_into(registry_dir: Path, trained: tuple[Path, str]) -> str:
     """Copy the trained model into ``registry_dir`` and promote it there (a model promotion)."""
     from moderation import registry

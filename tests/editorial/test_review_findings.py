@@ -29,6 +29,7 @@ from .conftest import (
     MODERATOR,
     RULES_FLAGGED_AD,
     STEREOTYPE_AD,
+    EarlierModel,
     make_ad,
     make_article,
     page_csrf,
@@ -128,27 +129,15 @@ def test_staff_api_decision_refuses_a_stale_result(client: FlaskClient, staff_ap
 
 
 # -- a re-scan also covers what is approved or scheduled but not live yet --------------------------
-class _OldModel:
-    """An earlier model version that missed the stereotype (clears everything)."""
-
-    model_version = "old-model-1"
-
-    def assess(self, text: str, kind: str = "article", lang: str | None = None) -> Any:
-        from moderation.assessment import CATEGORIES, Assessment
-
-        return Assessment("clear", 0.01, dict.fromkeys(CATEGORIES, 0.0), [], lang or "en",
-                          self.model_version)
-
-
 def test_rescan_holds_a_scheduled_ad_the_new_model_flags(
         client: FlaskClient, gate: Any, registry_dir: Path,
         trained_registry: tuple[Path, str]) -> None:
     ad = make_ad(db.session, text=STEREOTYPE_AD, advertiser="Oshkhona Express")
-    assert submit_and_gate(db.session, "ad", ad.id, _OldModel()).decision == "clear"
+    assert submit_and_gate(db.session, "ad", ad.id, EarlierModel()).decision == "clear"
     publishing.schedule(db.session, EDITOR, "ad", ad.id, now() + timedelta(hours=1))
     approved = make_ad(db.session, text=STEREOTYPE_AD, advertiser="Oshkhona Express",
                        placement="recipe-inline")
-    assert submit_and_gate(db.session, "ad", approved.id, _OldModel()).decision == "clear"
+    assert submit_and_gate(db.session, "ad", approved.id, EarlierModel()).decision == "clear"
 
     promote_into(registry_dir, trained_registry)
     rescan_task.run()
