@@ -371,6 +371,122 @@ class StereotypeModel:
         vals.append(rule_vec[nz].astype(np.float64) * self.params.rule_feature_weight)
         return np.concatenate(idx), np.concatenate(vals)
 
+    # ---- one pass over all windows of a long text ----------------------------------------
+    def _bigram_table(self) -> tuple[np.ndarray, np.ndarray] | None:
+        """Word bigrams of the vocabulary keyed by their two unigram indices
+        (``first * n_word + second``, sorted) with their feature indices; built once per
+        process, never pickled. None when the vocabulary cannot be keyed that way."""
+        table = self.__dict__.get("_bigrams")
+        if table is None:
+            assert self.word_vec is not None
+            vocab = self.word_vec.vocabulary_
+            keys: list[int] = []
+            ids: list[int] = []
+            usable = self.params.word_ngrams in ((1, 1), (1, 2))
+            for term, j in vocab.items() if usable else ():
+                if " " not in term:
+                    continue
+                a, _, b = term.partition(" ")
+                ia, ib = vocab.get(a), vocab.get(b)
+                if ia is None or ib is None or " " in b:
+                    usable = False
+                    break
+                keys.append(ia * self.n_word + ib)
+                ids.append(j)
+            if usable:
+                k = np.array(keys, dtype=np.int64)
+                order = np.argsort(k)
+                table = (k[order], np.array(ids, dtype=np.int64)[order])
+            else:
+                table = ()
+            self.__dict__["_bigrams"] = table
+        return table or None
+
+    def score_windows(
+        self,
+        text: str,
+        windows: Sequence[tuple[int, int]],
+        distanced: tuple[tuple[int, int], ...],
+        rule_mat: np.ndarray,
+    ) -> WindowScores | None:
+        """Scores of the windows ``text[ws:we]`` of one text in one vectorised pass, equal (to
+        rounding) to ``score_features(*features(window doc, rule_vec))`` for each window.
+
+        ``windows`` must start and end at sentence boundaries (as the moderator's do), so no
+        word crosses them; ``distanced`` are ranges of the whole text; ``rule_mat`` holds one
+        row of rule features per window. None when the model's settings need the general path.
+        """
+        assert self.clf is not None and self.word_vec is not None and self.char_vec is not None
+        bigrams = self._bigram_table()
+        if bigrams is None:
+            return None
+        n_win = len(windows)
+        vocab_get = self.word_vec.vocabulary_.get
+        cache: dict[str, np.ndarray] | None = self.__dict__.get("_token_cache")
+        if cache is None:
+            cache = self.__dict__.setdefault("_token_cache", {})
+        all_toks: list[str] = []
+        all_pieces: list[str] = []
+        tok_lens: list[int] = []
+        piece_lens: list[int] = []
+        for ws, we in windows:
+            n_toks, n_pieces = len(all_toks), len(all_pieces)
+            inside = [(a, b) for a, b in distanced if a < we and b > ws]
+            if not inside:
+                all_toks += _WORD_RE.findall(text, ws, we)
+                all_pieces += text[ws:we].split()
+            else:
+                # no word crosses a distanced range's edge (a sentence end or a quotation mark)
+                pos = ws
+                for a, b in inside:
+                    a, b = max(a, ws), min(b, we)
+                    if a > pos:
+                        all_toks += _WORD_RE.findall(text, pos, a)
+                        all_pieces += text[pos:a].split()
+                    if b > max(a, pos):
+                        all_toks += ["~" + t for t in _WORD_RE.findall(text, max(a, pos), b)]
+                    pos = max(pos, b)
+                all_toks += _WORD_RE.findall(text, pos, we)
+                all_pieces += text[pos:we].split()
+            tok_lens.append(len(all_toks) - n_toks)
+            piece_lens.append(len(all_pieces) - n_pieces)
+        got = list(map(cache.get, all_pieces))
+        char_arrays = [
+            ids if ids is not None else self._char_ids(tok) for ids, tok in zip(got, all_pieces, strict=True)
+        ]
+        coef = self.clf.coef_[0]
+        d = np.full(n_win, float(self.clf.intercept_[0]))
+        # word unigrams and bigrams (a bigram's key is its two unigram indices)
+        n_word = self.n_word
+        flat = np.fromiter(map(vocab_get, all_toks, repeat(-1)), dtype=np.int64, count=len(all_toks))
+        win = np.repeat(np.arange(n_win, dtype=np.int64), tok_lens)
+        same = win[1:] == win[:-1]
+        first, second = flat[:-1], flat[1:]
+        pair = same & (first >= 0) & (second >= 0)
+        keys = first[pair] * n_word + second[pair]
+        bkeys, bids = bigrams
+        pos = np.minimum(np.searchsorted(bkeys, keys), max(len(bkeys) - 1, 0))
+        hit = bkeys[pos] == keys if len(bkeys) else np.zeros(len(keys), dtype=bool)
+        uni = flat >= 0
+        w_feat = np.concatenate([flat[uni], bids[pos[hit]]])
+        w_win = np.concatenate([win[uni], win[1:][pair][hit]])
+        word_block = _tfidf_block(w_win * n_word + w_feat, n_word, self.word_vec.idf_, n_win)
+        # character n-grams
+        if char_arrays:
+            c_lens = np.fromiter(map(len, char_arrays), dtype=np.int64, count=len(char_arrays))
+            c_feat = np.concatenate(char_arrays)
+            c_win = np.repeat(np.repeat(np.arange(n_win, dtype=np.int64), piece_lens), c_lens)
+        else:
+            c_feat = c_win = np.zeros(0, dtype=np.int64)
+        char_block = _tfidf_block(c_win * self.n_char + c_feat, self.n_char, self.char_vec.idf_, n_win)
+        for (bw, bj, bv), offset in ((word_block, 0), (char_block, n_word)):
+            d += np.bincount(bw, weights=coef[bj + offset] * bv, minlength=n_win)
+        base = n_word + self.n_char
+        d += rule_mat @ (coef[base : base + rule_mat.shape[1]] * self.params.rule_feature_weight)
+        pa, pb = self.platt
+        scores = 1.0 / (1.0 + np.exp(-(pa * d + pb)))
+        return WindowScores(scores, word_block, char_block, n_word, base, rule_mat, self.params)
+
     def score_features(self, idx: np.ndarray, vals: np.ndarray) -> float:
         """Calibrated score from ``features`` output."""
         assert self.clf is not None
@@ -504,3 +620,43 @@ def top_spans(
 def word_counter(text: str) -> Counter[str]:
     """Word counts of a normalised text (used for diagnostics)."""
     return Counter(m.group() for m in _WORD_RE.finditer(text))
+
+
+def _tfidf_block(
+    keys: np.ndarray, n_features: int, idf: np.ndarray, n_win: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(window, feature, value) of the sublinear tf-idf, L2-normalised per window, from
+    ``window * n_features + feature`` keys with repeats; sorted by window then feature."""
+    uniq, counts = np.unique(keys, return_counts=True)
+    win, feat = np.divmod(uniq, n_features)
+    v = (1.0 + np.log(counts)) * idf[feat]
+    norm = np.sqrt(np.bincount(win, weights=v * v, minlength=n_win))
+    v = v / np.where(norm > 0, norm, 1.0)[win]
+    return win, feat, v
+
+
+@dataclass
+class WindowScores:
+    """Scores of all windows of one text, and each window's features on demand."""
+
+    scores: np.ndarray
+    word: tuple[np.ndarray, np.ndarray, np.ndarray]
+    char: tuple[np.ndarray, np.ndarray, np.ndarray]
+    n_word: int
+    rule_base: int
+    rule_mat: np.ndarray
+    params: ModelParams
+
+    def features(self, w: int) -> tuple[np.ndarray, np.ndarray]:
+        """(indices, values) of window ``w``, as ``StereotypeModel.features`` gives them."""
+        idx: list[np.ndarray] = []
+        vals: list[np.ndarray] = []
+        for (bw, bj, bv), offset in ((self.word, 0), (self.char, self.n_word)):
+            lo, hi = np.searchsorted(bw, [w, w + 1])
+            idx.append(bj[lo:hi] + offset)
+            vals.append(bv[lo:hi])
+        row = self.rule_mat[w]
+        nz = np.flatnonzero(row)
+        idx.append(nz.astype(np.int64) + self.rule_base)
+        vals.append(row[nz].astype(np.float64) * self.params.rule_feature_weight)
+        return np.concatenate(idx), np.concatenate(vals)

@@ -33,6 +33,8 @@ class Moderator:
         self.rules = rules or StereotypeRules()
         self.policy = policy or load_policy()
         self.model_version: str = model_version or self.rules.version
+        # score all windows of a text in one pass (False: window by window, the reference)
+        self.fast = True
 
     # ---- public API ----------------------------------------------------------------------
     def assess(self, text: str, kind: str = "article", lang: str | None = None) -> Assessment:
@@ -58,10 +60,47 @@ class Moderator:
             return [self._from_rules(p, kind) for p in prepared]
         out = []
         for p in prepared:
-            windows = self._scored_windows(p, kind)
+            windows = self._windows_fast(p, kind) if self.fast else None
+            if windows is None:
+                windows = self._scored_windows(p, kind)
             score, _, _, idx, vals = max(windows, key=lambda w: w[0])
             cats = self.model.category_features(idx, vals)
             out.append(self._from_model(p, kind, score, cats, explain, windows))
+        return out
+
+    def _windows_fast(self, prepared: _Prepared, kind: str) -> list[_Window] | None:
+        """``_scored_windows`` in one vectorised pass over all windows; only the (at most two)
+        highest-scoring windows are returned, highest first, since only they are used. None
+        when the model needs the general path."""
+        assert self.model is not None
+        _, norm, hits, rule_vec, lang, distanced = prepared
+        text = norm.text
+        if len(text) <= _LONG_TEXT_CHARS:
+            spans = [(0, len(text))]
+            rule_mat = rule_vec.reshape(1, -1)
+        else:
+            spans = _windows(text)
+            rule_mat = np.vstack(
+                [
+                    rule_features(
+                        [h for h in hits if ws <= h.start < we],
+                        lang,
+                        kind,
+                        self.rules.has_debunking_marker(text[ws:we], lang),
+                    )
+                    for ws, we in spans
+                ]
+            )
+        scored = self.model.score_windows(text, spans, distanced, rule_mat)
+        if scored is None:
+            return None
+        order = sorted(range(len(spans)), key=lambda w: -scored.scores[w])[:2]
+        out: list[_Window] = []
+        for w in order:
+            ws, we = spans[w]
+            ranges = tuple((max(a, ws) - ws, min(b, we) - ws) for a, b in distanced if a < we and b > ws)
+            idx, vals = scored.features(w)
+            out.append((float(scored.scores[w]), ws, (text[ws:we], ranges), idx, vals))
         return out
 
     def _scored_windows(self, prepared: _Prepared, kind: str) -> list[_Window]:

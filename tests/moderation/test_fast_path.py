@@ -1,0 +1,52 @@
+"""The optimised scoring path gives the same decisions, scores and spans as the reference path
+(window by window) on the whole corpus and on long articles stitched from it."""
+
+from __future__ import annotations
+
+import random
+from pathlib import Path
+
+import pytest
+
+from moderation.corpus import load_corpus
+from moderation.moderator import Moderator
+
+
+def _reference(moderator: Moderator) -> Moderator:
+    ref = Moderator(moderator.model, moderator.model_version, moderator.policy, moderator.rules)
+    ref.fast = False
+    return ref
+
+
+def _long_articles(texts_by_lang: dict[str, list[str]], n: int = 60, words: int = 500) -> list[str]:
+    rng = random.Random(3)
+    out = []
+    langs = sorted(texts_by_lang)
+    for i in range(n):
+        pool = texts_by_lang[langs[i % len(langs)]]
+        parts: list[str] = []
+        while sum(len(p.split()) for p in parts) < words:
+            parts.append(rng.choice(pool))
+        out.append(" ".join(parts))
+    return out
+
+
+@pytest.mark.parametrize("kind", ["article", "ad"])
+def test_fast_path_matches_the_reference_on_the_whole_corpus(
+    moderator: Moderator, corpus_dir: Path, kind: str
+) -> None:
+    rows = load_corpus(corpus_dir)
+    by_lang: dict[str, list[str]] = {}
+    for r in rows:
+        by_lang.setdefault(r.lang, []).append(r.text)
+    texts = [r.text for r in rows] + _long_articles(by_lang)
+    ref = _reference(moderator)
+    assert moderator.fast
+    for text in texts:
+        fast, slow = moderator.assess(text, kind=kind), ref.assess(text, kind=kind)
+        assert fast.decision == slow.decision, text
+        assert fast.score == pytest.approx(slow.score, abs=1e-6), text
+        for c, v in slow.categories.items():
+            assert fast.categories[c] == pytest.approx(v, abs=1e-6), text
+        assert fast.spans == slow.spans, text
+        assert fast.lang == slow.lang
