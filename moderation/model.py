@@ -520,15 +520,53 @@ class StereotypeModel:
             out.append({c: float(row[classes.index(c)]) if c in classes else 0.0 for c in CATEGORIES})
         return out
 
-    def word_contributions(self, doc: Doc, idx: np.ndarray, vals: np.ndarray) -> list[tuple[int, int, float]]:
+    def _word_occurrences(self, doc: Doc) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
+        """(feature, start, end) of each in-vocabulary word n-gram of ``doc``, in the order of
+        ``iter_word_features``, without building n-gram strings; None when the vocabulary
+        cannot be keyed by unigram indices."""
+        bigrams = self._bigram_table()
+        if bigrams is None:
+            return None
+        assert self.word_vec is not None
+        text, ranges = doc
+        ms = list(_WORD_RE.finditer(text))
+        words = [m.group() for m in ms]
+        if ranges:
+            starts = [a for a, _ in ranges]
+            for i, m in enumerate(ms):
+                k = bisect_right(starts, m.start()) - 1
+                if k >= 0 and m.start() < ranges[k][1]:
+                    words[i] = "~" + words[i]
+        ws = np.fromiter((m.start() for m in ms), dtype=np.int64, count=len(ms))
+        we = np.fromiter((m.end() for m in ms), dtype=np.int64, count=len(ms))
+        get = self.word_vec.vocabulary_.get
+        uid = np.fromiter(map(get, words, repeat(-1)), dtype=np.int64, count=len(ms))
+        uni = uid >= 0
+        feats, s_out, e_out = [uid[uni]], [ws[uni]], [we[uni]]
+        if self.params.word_ngrams[1] == 2 and len(ms) > 1:
+            pair = (uid[:-1] >= 0) & (uid[1:] >= 0)
+            keys = uid[:-1][pair] * self.n_word + uid[1:][pair]
+            bkeys, bids = bigrams
+            if len(bkeys):
+                pos = np.minimum(np.searchsorted(bkeys, keys), len(bkeys) - 1)
+                hit = bkeys[pos] == keys
+                feats.append(bids[pos[hit]])
+                s_out.append(ws[:-1][pair][hit])
+                e_out.append(we[1:][pair][hit])
+        return np.concatenate(feats), np.concatenate(s_out), np.concatenate(e_out)
+
+    def word_contributions(
+        self, doc: Doc, idx: np.ndarray, vals: np.ndarray, fast: bool = True
+    ) -> list[tuple[int, int, float]]:
         """Per whitespace-token contributions (start, end, contribution) towards "stereotype",
         from the document's ``features`` output (``idx``, ``vals``).
 
         Each n-gram feature's contribution (coef * value) is shared between its occurrences,
-        and each occurrence's share between the tokens it covers.
+        and each occurrence's share between the tokens it covers. ``fast=False`` gives the
+        reference computation (n-gram strings, a Python loop).
         """
         assert self.clf is not None and self.word_vec is not None and self.char_vec is not None
-        text, ranges = doc
+        text = doc[0]
         coef = self.clf.coef_[0]
         tokens = [(m.start(), m.end()) for m in _SPACE_TOKEN.finditer(text)]
         if not tokens:
@@ -537,8 +575,52 @@ class StereotypeModel:
         scores = np.zeros(len(tokens))
         in_word = idx < self.n_word
         values = dict(zip(idx[in_word].tolist(), vals[in_word].tolist(), strict=True))
-        order = np.argsort(idx)
+        order = np.argsort(idx, kind="stable")  # usually sorted already: fast
         sorted_idx = idx[order]
+        occ_arrays = self._word_occurrences(doc) if fast else None
+        if occ_arrays is not None:
+            scores += self._word_scores(occ_arrays, idx[in_word], vals[in_word], starts, coef)
+        else:
+            scores += self._word_scores_reference(doc, values, starts, coef)
+        return self._add_char_contributions(doc, tokens, starts, scores, idx, vals, order, sorted_idx)
+
+    def _word_scores(
+        self,
+        occ: tuple[np.ndarray, np.ndarray, np.ndarray],
+        widx: np.ndarray,
+        wvals: np.ndarray,
+        starts: list[int],
+        coef: np.ndarray,
+    ) -> np.ndarray:
+        """Word n-gram contributions per whitespace token, from ``_word_occurrences``."""
+        feat, s, e = occ
+        scores = np.zeros(len(starts))
+        keep = np.isin(feat, widx)
+        if not keep.any():
+            return scores
+        feat, s, e = feat[keep], s[keep], e[keep]
+        st = np.array(starts, dtype=np.int64)
+        first = np.searchsorted(st, s, side="right") - 1
+        last = np.searchsorted(st, e - 1, side="right") - 1
+        uniq, first_seen, inverse, counts = np.unique(
+            feat, return_index=True, return_inverse=True, return_counts=True
+        )
+        wpos = np.searchsorted(np.sort(widx), uniq)
+        value = wvals[np.argsort(widx, kind="stable")][wpos]
+        share = coef[uniq] * value / counts
+        # in the reference's order: features by first occurrence, then occurrences in order
+        order = np.argsort(first_seen[inverse], kind="stable")
+        first, last, inv = first[order], last[order], inverse[order]
+        span = last - first + 1
+        rep = np.repeat(np.arange(len(first)), span)
+        offsets = np.arange(len(rep)) - np.repeat(np.cumsum(span) - span, span)
+        np.add.at(scores, first[rep] + offsets, (share[inv] / span)[rep])
+        return scores
+
+    def _word_scores_reference(
+        self, doc: Doc, values: dict[int, float], starts: list[int], coef: np.ndarray
+    ) -> np.ndarray:
+        assert self.word_vec is not None
         # word n-grams: few per window, shared over the one or two tokens they cover
         vocab = self.word_vec.vocabulary_
         occurrences: dict[int, list[tuple[int, int]]] = {}
@@ -548,13 +630,27 @@ class StereotypeModel:
                 occurrences.setdefault(f, []).append(
                     (bisect_right(starts, s) - 1, bisect_right(starts, e - 1) - 1)
                 )
-        word_scores = [0.0] * len(tokens)
+        word_scores = [0.0] * len(starts)
         for f, occ in occurrences.items():
             share = float(coef[f]) * values[f] / len(occ)
             for first, last in occ:
                 for t in range(first, last + 1):
                     word_scores[t] += share / (last - first + 1)
-        scores += np.array(word_scores)
+        return np.array(word_scores)
+
+    def _add_char_contributions(
+        self,
+        doc: Doc,
+        tokens: list[tuple[int, int]],
+        starts: list[int],
+        scores: np.ndarray,
+        idx: np.ndarray,
+        vals: np.ndarray,
+        order: np.ndarray,
+        sorted_idx: np.ndarray,
+    ) -> list[tuple[int, int, float]]:
+        text, ranges = doc
+        coef = self.clf.coef_[0] if self.clf is not None else np.zeros(0)
         # character n-grams: each occurrence lies inside one token
         owners: list[int] = []
         arrays: list[np.ndarray] = []

@@ -136,7 +136,7 @@ class Moderator:
         assert self.model is not None
         spans: list[tuple[int, int]] = []
         for _, ws, sub, idx, vals in sorted(windows, key=lambda w: -w[0])[:max_windows]:
-            contribs = self.model.word_contributions(sub, idx, vals)
+            contribs = self.model.word_contributions(sub, idx, vals, fast=self.fast)
             spans.extend((ws + s, ws + e) for s, e, _ in top_spans(contribs, sub[0]))
         return spans
 
