@@ -168,12 +168,14 @@ def main() -> None:
 
         with create_app().app_context():
             registrations = [register_device(cancel_pin="1234", duress_pin="9876")
-                             for _ in range(2 * args.clients)]
+                             for _ in range(2 * args.clients + 1)]
         device_sets = [[(r.device_id, r.secret) for r in registrations[:args.clients]],
-                       [(r.device_id, r.secret) for r in registrations[args.clients:]]]
+                       [(r.device_id, r.secret) for r in registrations[args.clients:-1]]]
+        paced_device = (registrations[-1].device_id, registrations[-1].secret)
 
         def run(count: int, devices: list[tuple[str, str]]) -> list[float]:
             latencies: list[float] = []
+            failures: list[str] = []
             lock = threading.Lock()
 
             def client(index: int) -> None:
@@ -188,7 +190,8 @@ def main() -> None:
                         "location": {"lat": 38.56, "lon": 68.78, "accuracy_m": 20}})
                     elapsed = time.perf_counter() - started
                     if response.status_code != 201:
-                        raise SystemExit(f"alert {n}: {response.status_code} {response.text}")
+                        failures.append(f"alert {n}: {response.status_code} {response.text[:200]}")
+                        return
                     with lock:
                         latencies.append(elapsed)
                         sent_at[alert_id.replace("-", "")] = wall
@@ -198,6 +201,8 @@ def main() -> None:
                 t.start()
             for t in threads:
                 t.join()
+            if failures:
+                raise SystemExit("intake failed: " + "; ".join(failures[:3]))
             return latencies
 
         sent_at: dict[str, float] = {}
@@ -226,7 +231,7 @@ def main() -> None:
         # 0. Relay latency at a steady rate (one alert every --pace seconds, one client).
         paced_ids: list[str] = []
         session = requests.Session()
-        session.auth = device_sets[0][0]
+        session.auth = paced_device
         for _ in range(args.paced_alerts):
             alert_id = str(uuid.uuid4())
             wall = time.time()
