@@ -152,3 +152,28 @@ def test_staff_device_registration_is_idempotent_per_token() -> None:
     db.session.commit()
     assert first.id == again.id
     assert on_duty_device_tokens() == [(first.id, STAFF_TOKEN)]
+
+
+def test_watchdog_raises_an_alert_nobody_could_be_sent_to(
+        app_env: dict[str, str], client: FlaskClient, register: Any, twilio_mock: TwilioMock,
+        firebase_fake: FirebaseFake) -> None:
+    from backend.sos.sweeper import sweep
+
+    replace_on_call_chain([ChainEntry("+992933333333", "only", active=False)], actor="test")
+    register_staff_device(token=STAFF_TOKEN, on_duty=True)
+    db.session.commit()
+    device = register()
+    start = clock.now()
+    with clock.frozen(start):
+        body = _alert(client, device)  # the only chain entry is inactive: nobody to text
+    assert twilio_mock.created == []
+    with clock.frozen(start + timedelta(seconds=91)):
+        assert sweep().watchdog == 1
+    with clock.frozen(start + timedelta(seconds=100)):
+        assert sweep().watchdog == 0  # raised once; its job is relayed now
+    pushed = {m["message"]["data"]["type"] for m in firebase_fake.messages}
+    assert pushed == {"sos_escalate"} and firebase_fake.tokens_pushed()[0] == STAFF_TOKEN
+    assert twilio_mock.created == []
+    timeline = alert_timeline(body["id"].replace("-", ""))
+    assert timeline is not None
+    assert {"relay_no_recipients", "watchdog_stuck"} <= {e["kind"] for e in timeline["events"]}
