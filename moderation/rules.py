@@ -85,6 +85,7 @@ def _expand(pattern: str) -> str:
     return _fold(pattern)
 
 
+_WORD_MEMO_MAX = 100_000  # distinct words memoised per language
 _ANCHOR_MAX = 8  # longer literal prefixes add nothing to the pre-filter
 Anchor = tuple[str, bool]  # (literal the match starts with, preceded by \b)
 
@@ -154,8 +155,10 @@ def anchors(pattern: str) -> tuple[Anchor, ...] | None:
 class _Positions:
     """Where anchors occur in one text; shared by all rules of a ``find`` call."""
 
-    def __init__(self, text: str) -> None:
+    def __init__(self, text: str, word_starts: re.Pattern[str] = _WORD_START) -> None:
         self.text = text
+        # the words that may begin with a word-initial anchor (all words by default)
+        self._word_starts = word_starts
         self._words: dict[str, list[int]] | None = None
         self._sorted: list[str] = []
         self._cache: dict[Anchor, list[int]] = {}
@@ -169,7 +172,7 @@ class _Positions:
         if word_initial:  # starts of words beginning with ``a``
             if self._words is None:
                 self._words = {}
-                for m in _WORD_START.finditer(self.text):
+                for m in self._word_starts.finditer(self.text):
                     self._words.setdefault(m.group(), []).append(m.start())
                 self._sorted = sorted(self._words)
             k = bisect_left(self._sorted, a)
@@ -206,6 +209,16 @@ def _matches(rule: Rule, text: str, positions: _Positions) -> list[re.Match[str]
     return out
 
 
+def _word_start_filter(rules: list[Rule]) -> re.Pattern[str]:
+    """A regex finding, in one scan, the words that begin with a word-initial anchor of any of
+    ``rules``: the only words ``_Positions`` needs to index."""
+    leads = {a for r in rules for a, initial in r.anchors or () if initial}
+    leads_sorted = sorted(leads, key=lambda a: (-len(a), a))
+    if not leads_sorted:
+        return re.compile(r"(?!)")
+    return re.compile(r"\b(?=" + "|".join(map(re.escape, leads_sorted)) + r")\w+")
+
+
 def _compile(lang: str, specs: list[dict[str, Any]]) -> list[Rule]:
     rules = []
     for i, spec in enumerate(specs, start=1):
@@ -235,6 +248,14 @@ class StereotypeRules:
         self.rules: dict[str, list[Rule]] = {
             lang: _compile(lang, spec["rules"]) for lang, spec in langs.items()
         }
+        self._word_starts = {lang: _word_start_filter(rules) for lang, rules in self.rules.items()}
+        # rules whose every anchor begins a word: their candidate starts come from one scan
+        self._indexed_rules = {
+            lang: [r for r in rules if r.anchors is not None and all(initial for _, initial in r.anchors)]
+            for lang, rules in self.rules.items()
+        }
+        self._scan_indexed = {k: {r.rule_id for r in v} for k, v in self._indexed_rules.items()}
+        self._word_memo: dict[str, dict[str, tuple[str, ...]]] = {k: {} for k in self.rules}
         self._debunk = {k: re.compile(_expand(v["debunking_markers"])) for k, v in langs.items()}
         self._negation = {k: re.compile(_expand(v["negation"])) for k, v in langs.items()}
         self._rebuttal = {k: re.compile(_expand(v["rebuttal"])) for k, v in langs.items()}
@@ -274,12 +295,14 @@ class StereotypeRules:
 
     def find(self, norm_text: str, lang: str) -> list[RuleHit]:
         """All rule hits in ``norm_text`` (already normalised) for ``lang``, with their status."""
-        rules = self.rules.get(lang, self.rules["en"])
+        key = lang if lang in self.rules else "en"
+        rules = self.rules[key]
         hits: list[RuleHit] = []
         sentences: list[tuple[int, int]] | None = None
-        positions = _Positions(norm_text)
+        positions = _Positions(norm_text, self._word_starts[key])
+        scanned = self._scan(key, norm_text)
         for rule in rules:
-            for m in _matches(rule, norm_text, positions):
+            for m in self._rule_matches(key, rule, norm_text, positions, scanned):
                 if m.end() == m.start():
                     continue
                 end = m.end()
@@ -301,6 +324,47 @@ class StereotypeRules:
                     )
                 )
         return hits
+
+    def _rule_matches(
+        self, key: str, rule: Rule, text: str, positions: _Positions, scanned: dict[str, list[int]]
+    ) -> list[re.Match[str]]:
+        """``_matches``, but the candidate starts of all word-anchored rules come from one scan
+        of the text (``_scan``) and a per-word memo of the rules the word can start."""
+        starts = scanned.get(rule.rule_id)
+        if starts is None:
+            if rule.rule_id in self._scan_indexed[key]:
+                return []  # no word of the text begins with one of its anchors
+            return _matches(rule, text, positions)
+        out: list[re.Match[str]] = []
+        limit = 0
+        match = rule.pattern.match
+        for pos in starts:
+            if pos < limit:
+                continue
+            m = match(text, pos)
+            if m is not None and m.end() > m.start():
+                out.append(m)
+                limit = m.end()
+        return out
+
+    def _scan(self, key: str, text: str) -> dict[str, list[int]]:
+        """Rule id -> ascending starts of the words of ``text`` that begin with one of the
+        rule's anchors (word-anchored rules with at least one such word only)."""
+        memo = self._word_memo[key]
+        rules = self._indexed_rules[key]
+        found: dict[str, list[int]] = {}
+        for m in self._word_starts[key].finditer(text):
+            word = m.group()
+            ids = memo.get(word)
+            if ids is None:
+                ids = tuple(r.rule_id for r in rules if any(word.startswith(a) for a, _ in r.anchors or ()))
+                if len(memo) >= _WORD_MEMO_MAX:
+                    memo.clear()
+                memo[word] = ids
+            start = m.start()
+            for rule_id in ids:
+                found.setdefault(rule_id, []).append(start)
+        return found
 
     def _status(
         self, text: str, start: int, end: int, s_start: int, s_end: int, lang: str, rule: Rule
