@@ -574,13 +574,13 @@ class StereotypeModel:
         starts = [t[0] for t in tokens]
         scores = np.zeros(len(tokens))
         in_word = idx < self.n_word
-        values = dict(zip(idx[in_word].tolist(), vals[in_word].tolist(), strict=True))
         order = np.argsort(idx, kind="stable")  # usually sorted already: fast
         sorted_idx = idx[order]
         occ_arrays = self._word_occurrences(doc) if fast else None
         if occ_arrays is not None:
             scores += self._word_scores(occ_arrays, idx[in_word], vals[in_word], starts, coef)
         else:
+            values = dict(zip(idx[in_word].tolist(), vals[in_word].tolist(), strict=True))
             scores += self._word_scores_reference(doc, values, starts, coef)
         return self._add_char_contributions(doc, tokens, starts, scores, idx, vals, order, sorted_idx)
 
@@ -654,16 +654,25 @@ class StereotypeModel:
         # character n-grams: each occurrence lies inside one token
         owners: list[int] = []
         arrays: list[np.ndarray] = []
-        segments = _outside_segments_spans(text, ranges)
-        for seg_start, seg_end in segments:
-            for m in _SPACE_TOKEN.finditer(text, seg_start, seg_end):
-                ids = self._char_ids(m.group())
-                if len(ids):
-                    arrays.append(ids)
-                    owners.append(bisect_right(starts, m.start()) - 1)
+        if not ranges:  # the tokens themselves, in order
+            words = text.split()
+            cache: dict[str, np.ndarray] = self.__dict__.get("_token_cache") or {}
+            got = list(map(cache.get, words))
+            arrays = [
+                ids if ids is not None else self._char_ids(w) for ids, w in zip(got, words, strict=True)
+            ]
+            lens = np.fromiter(map(len, arrays), dtype=np.int64, count=len(arrays))
+            owner = np.repeat(np.arange(len(arrays)), lens)
+        else:
+            for seg_start, seg_end in _outside_segments_spans(text, ranges):
+                for m in _SPACE_TOKEN.finditer(text, seg_start, seg_end):
+                    ids = self._char_ids(m.group())
+                    if len(ids):
+                        arrays.append(ids)
+                        owners.append(bisect_right(starts, m.start()) - 1)
+            owner = np.repeat(np.array(owners, dtype=np.int64), [len(a) for a in arrays])
         if arrays:
             all_ids = np.concatenate(arrays)
-            owner = np.repeat(np.array(owners), [len(a) for a in arrays])
             uniq, inverse, counts = np.unique(all_ids, return_inverse=True, return_counts=True)
             pos = np.minimum(np.searchsorted(sorted_idx, uniq + self.n_word), len(idx) - 1)
             found = sorted_idx[pos] == uniq + self.n_word
