@@ -8,7 +8,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from flask import Response, redirect, render_template, request, url_for
-from flask_babel import get_timezone
+from flask_babel import get_timezone, gettext
 from werkzeug.wrappers import Response as BaseResponse
 
 from backend.config import SUPPORTED_LOCALES
@@ -18,6 +18,12 @@ from backend.extensions import db
 from backend.security.access import current_actor, current_staff, require_role
 from backend.security.roles import OVERSIGHT_ROLES, STATISTICS_ROLES, Role
 from backend.services.audit import AuditFilter, record_audit, search_audit
+from backend.services.escalation_policy import (
+    MAX_ESCALATION_SECONDS,
+    MIN_ESCALATION_SECONDS,
+    escalation_timing,
+    set_escalation_seconds,
+)
 from backend.services.staff_accounts import AccountError, set_preferences
 from backend.services.staff_oncall import chain_for_staff, replace_chain
 from backend.services.statistics import statistics_csv, statistics_tables
@@ -31,10 +37,6 @@ COMMON_ZONES = ("Asia/Dushanbe", "Asia/Tashkent", "Asia/Bishkek", "Europe/Moscow
 @require_role(*OVERSIGHT_ROLES)
 def oncall() -> str | BaseResponse:
     """View and replace the on-call chain (order = position)."""
-    from flask import current_app
-
-    from backend.app import get_settings
-
     error = None
     if request.method == "POST":
         phones = request.form.getlist("phone")
@@ -50,11 +52,30 @@ def oncall() -> str | BaseResponse:
             error = exc.detail
         else:
             return redirect(url_for("console.oncall", done="saved"), code=303)
-    settings = get_settings(current_app)
+    return _oncall_page(error=error)
+
+
+@bp.post("/oncall/escalation")
+@require_role(*OVERSIGHT_ROLES)
+def oncall_escalation() -> str | BaseResponse | tuple[str, int]:
+    """Change how long an unaccepted alert waits before it escalates (supervisors, admins)."""
+    try:
+        set_escalation_seconds(request.form.get("escalation_seconds", ""), current_actor())
+    except Problem:
+        db.session.rollback()
+        message = gettext("The escalation time must be a whole number of seconds from %(low)d to "
+                          "%(high)d.", low=MIN_ESCALATION_SECONDS, high=MAX_ESCALATION_SECONDS)
+        return _oncall_page(escalation_error=message), 400
+    return redirect(url_for("console.oncall", done="escalation"), code=303)
+
+
+def _oncall_page(*, error: str | None = None, escalation_error: str | None = None) -> str:
+    done = request.args.get("done")
     return render_template("console/oncall.html", entries=chain_for_staff(current_actor()),
-                           blank_rows=ONCALL_BLANK_ROWS, error=error,
-                           saved=request.args.get("done") == "saved",
-                           escalation_seconds=getattr(settings, "escalation_seconds", None))
+                           blank_rows=ONCALL_BLANK_ROWS, error=error, saved=done == "saved",
+                           escalation=escalation_timing(), escalation_error=escalation_error,
+                           escalation_saved=done == "escalation",
+                           min_seconds=MIN_ESCALATION_SECONDS, max_seconds=MAX_ESCALATION_SECONDS)
 
 
 def _local_day(value: str, zone: ZoneInfo) -> datetime | None:

@@ -20,6 +20,7 @@ from backend.models.editorial import (
     ModeratorDecision,
     Revision,
 )
+from backend.models.hotline import EscalationPolicy
 from backend.models.sos import (
     Alert,
     AlertEvent,
@@ -53,6 +54,7 @@ __all__ = [
     "EditorNotice",
     "EditorialEvent",
     "EditorialRecord",
+    "EscalationPolicy",
     "KillSwitch",
     "LocationFix",
     "ModerationResult",

@@ -38,6 +38,7 @@ from backend.models.sos import (
     VoiceMessage,
 )
 from backend.security.encryption import get_cipher
+from backend.services.escalation_policy import get_escalation_seconds
 from backend.sos import outbox
 from backend.sos.codes import random_code
 from backend.sos.devices import check_pin
@@ -141,7 +142,7 @@ def create_alert(device: Device, *, alert_id: str, fix: Fix | None, trigger: str
     alert = Alert(id=alert_id, device_id=device.id, short_ref=alert_id[:12], code=random_code(6),
                   status=ALERT_RECEIVED, drill=drill, trigger=trigger, locale=locale,
                   channel=channel, created_at=current, updated_at=current,
-                  next_escalation_at=current + timedelta(seconds=_settings().escalation_seconds))
+                  next_escalation_at=current + timedelta(seconds=get_escalation_seconds()))
     db.session.add(alert)
     db.session.add(AlertEvent(alert_id=alert_id, kind="received", actor="device",
                               detail={"channel": channel, "trigger": trigger, "drill": drill,
@@ -255,7 +256,7 @@ def cancel_alert(device: Device, alert: Alert, pin: str) -> tuple[bool, dict[str
         if not locked.duress and locked.status not in (ALERT_CLOSED,):
             locked.duress = True
             locked.escalation_level += 1
-            locked.next_escalation_at = now() + timedelta(seconds=_settings().escalation_seconds)
+            locked.next_escalation_at = now() + timedelta(seconds=get_escalation_seconds())
             if locked.status == ALERT_CANCELLED:  # a real cancel earlier, then forced: reopen
                 locked.status = ALERT_RELAYING
             add_alert_event(locked.id, "duress_cancel", actor="device",

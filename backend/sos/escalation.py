@@ -1,17 +1,20 @@
-"""Escalation: an alert nobody accepted in ``ESCALATION_SECONDS`` moves to the next number of the
-on-call chain and pushes to every on-duty staff device; this repeats until someone accepts."""
+"""Escalation: an alert nobody accepted within the escalation time moves to the next number of the
+on-call chain and pushes to every on-duty staff device; this repeats until someone accepts.
+
+The escalation time is the supervisors' value from the console, else ``ESCALATION_SECONDS``
+(:mod:`backend.services.escalation_policy`)."""
 
 from __future__ import annotations
 
 import logging
 from datetime import timedelta
 
-from flask import current_app
 from sqlalchemy import select
 
 from backend.clock import now
 from backend.extensions import db
 from backend.models.sos import OPEN_ALERT_STATUSES, Alert
+from backend.services.escalation_policy import get_escalation_seconds
 from backend.sos import outbox
 from backend.sos.alerts import add_alert_event
 
@@ -20,9 +23,7 @@ log = logging.getLogger(__name__)
 
 def escalate_due_alerts(limit: int = 100) -> int:
     """Escalate every open, unaccepted alert whose timer ran out; returns how many."""
-    from backend.app import get_settings
-
-    seconds = get_settings(current_app).escalation_seconds
+    seconds = get_escalation_seconds()
     current = now()
     due = db.session.execute(
         select(Alert).where(Alert.status.in_(OPEN_ALERT_STATUSES), Alert.accepted_at.is_(None),

@@ -1,4 +1,6 @@
-"""Staff API: alerts, the on-call chain and staff push devices. The same services as the console."""
+"""Staff API: alerts, the on-call chain, the escalation time and staff push devices.
+
+The same services as the console."""
 
 from __future__ import annotations
 
@@ -118,6 +120,24 @@ def put_oncall() -> dict[str, Any]:
     if not isinstance(entries, list) or not all(isinstance(e, dict) for e in entries):
         raise validation_problem("entries must be a list of objects.")
     return {"entries": replace_chain(entries, current_actor())}
+
+
+@bp.get("/escalation")
+@require_staff_token(*HOTLINE_ROLES, Role.ADMIN)
+def get_escalation() -> dict[str, Any]:
+    """The escalation time in force (hotline staff and admins; operators read it, cannot change it)."""
+    from backend.services.escalation_policy import escalation_timing
+
+    return escalation_timing().as_dict()
+
+
+@bp.put("/escalation")
+@require_staff_token(*OVERSIGHT_ROLES)
+def put_escalation() -> dict[str, Any]:
+    """Change the escalation time: ``{"escalation_seconds": 30..3600}`` (audited)."""
+    from backend.services.escalation_policy import set_escalation_seconds
+
+    return set_escalation_seconds(_json_body().get("escalation_seconds"), current_actor()).as_dict()
 
 
 @bp.post("/devices")

@@ -119,10 +119,27 @@ TRANSLATIONS: dict[str, tuple[str, str]] = {
         "они переходят к следующему.",
         "Сигналҳо ба рақами фаъоли аввал тавассути SMS ва занг фиристода мешаванд; агар "
         "пазируфта нашаванд, ба рақами навбатӣ мегузаранд."),
-    "Escalation after %(seconds)s seconds without acceptance (set by the ESCALATION_SECONDS "
-    "setting).": (
-        "Эскалация через %(seconds)s с без принятия (настройка ESCALATION_SECONDS).",
-        "Афзоиш баъд аз %(seconds)s сония бе пазириш (танзими ESCALATION_SECONDS)."),
+    "Escalation time": ("Время до эскалации", "Вақт то афзоиш"),
+    "An alert nobody accepts escalates after %(seconds)s seconds.": (
+        "Сигнал, который никто не принял, эскалируется через %(seconds)s с.",
+        "Сигнале, ки касе напазируфт, баъд аз %(seconds)s сония афзоиш меёбад."),
+    "This is the ESCALATION_SECONDS setting; saving here replaces it.": (
+        "Это значение настройки ESCALATION_SECONDS; сохранение здесь заменит его.",
+        "Ин қимати танзими ESCALATION_SECONDS аст; нигоҳ доштан дар ин ҷо онро иваз мекунад."),
+    "Last changed by %(name)s on %(when)s.": ("Последнее изменение: %(name)s, %(when)s.",
+                                              "Тағйири охирин: %(name)s, %(when)s."),
+    "Seconds without acceptance before escalating (%(low)d to %(high)d)": (
+        "Секунд без принятия до эскалации (от %(low)d до %(high)d)",
+        "Сонияҳо бе пазириш то афзоиш (аз %(low)d то %(high)d)"),
+    "Save the escalation time": ("Сохранить время до эскалации", "Нигоҳ доштани вақт то афзоиш"),
+    "The escalation time was saved. It applies to alerts scheduled from now on.": (
+        "Время до эскалации сохранено. Оно действует для сигналов, запланированных с этого момента.",
+        "Вақт то афзоиш нигоҳ дошта шуд. Он ба сигналҳое, ки аз ҳозир ба нақша гирифта мешаванд, "
+        "татбиқ мешавад."),
+    "The escalation time must be a whole number of seconds from %(low)d to %(high)d.": (
+        "Время до эскалации — целое число секунд от %(low)d до %(high)d.",
+        "Вақт то афзоиш бояд адади бутуни сонияҳо аз %(low)d то %(high)d бошад."),
+    "Numbers": ("Номера", "Рақамҳо"),
     "The on-call chain was saved.": ("Цепочка дежурных сохранена.",
                                      "Занҷираи навбатдорон нигоҳ дошта шуд."),
     "These numbers come from the HOTLINE_NUMBERS setting; saving here replaces them.": (
