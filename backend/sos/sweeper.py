@@ -58,7 +58,12 @@ def sweep(limit: int = 200) -> SweepReport:
         .order_by(Delivery.next_attempt_at).limit(limit)).scalars().all()
     db.session.commit()
     for delivery_id in due:
-        report.sent += int(relay.send_delivery(delivery_id))
+        try:
+            report.sent += int(relay.send_delivery(delivery_id))
+        except Exception:
+            # One delivery that cannot be sent must not stop the pass (escalation, watchdog).
+            db.session.rollback()
+            log.exception("delivery failed", extra={"event": "sos.delivery_error"})
     ambiguous = db.session.execute(
         select(Delivery.id).where(
             ((Delivery.status == "unknown") & (Delivery.next_attempt_at <= now()))
@@ -67,9 +72,13 @@ def sweep(limit: int = 200) -> SweepReport:
     ).scalars().all()
     db.session.commit()
     for delivery_id in ambiguous:
-        if relay.reconcile_delivery(delivery_id) is not None:
-            report.reconciled += 1
-            relay.send_delivery(delivery_id)
+        try:
+            if relay.reconcile_delivery(delivery_id) is not None:
+                report.reconciled += 1
+                relay.send_delivery(delivery_id)
+        except Exception:
+            db.session.rollback()
+            log.exception("reconciliation failed", extra={"event": "sos.delivery_error"})
     report.escalated = escalate_due_alerts()
     report.watchdog = raise_stuck_alerts()
     return report

@@ -1,0 +1,53 @@
+"""Defects found in review of the hidden SOS, each pinned by a test."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from flask.testing import FlaskClient
+from sqlalchemy import select, update
+
+from backend import clock
+from backend.extensions import db
+from backend.models.sos import Alert, LocationFix, OutboxMessage
+from backend.sos import relay
+from backend.sos.sweeper import sweep
+from tests.sos.conftest import HOTLINE, new_alert_body
+from tests.support.twilio_mock import TwilioMock
+
+
+def _hex(public_id: str) -> str:
+    return public_id.replace("-", "")
+
+
+def _relay_alert(alert_id: str) -> None:
+    for job_id in db.session.execute(select(OutboxMessage.id).where(
+            OutboxMessage.alert_id == alert_id, OutboxMessage.processed_at.is_(None))
+    ).scalars().all():
+        relay.process_outbox_message(job_id)
+
+
+def test_one_delivery_that_cannot_be_built_does_not_stop_the_sweep(
+        client: FlaskClient, register: Any, twilio_mock: TwilioMock) -> None:
+    """A delivery that raises (here: an alert whose stored location no longer decrypts) must not
+    abort the sweeper pass: escalation and the watchdog of every other alert run after it."""
+    device = register()
+    start = clock.now()
+    with clock.frozen(start):
+        broken, healthy = new_alert_body(), new_alert_body()
+        for body in (broken, healthy):
+            assert client.post("/api/v1/alerts", json=body,
+                               headers=device["auth"]).status_code == 201
+        db.session.execute(update(LocationFix).where(LocationFix.alert_id == _hex(broken["id"]))
+                           .values(fix_enc="v1:gone:AAAA"))
+        db.session.commit()
+        _relay_alert(_hex(healthy["id"]))
+        clock.advance(timedelta(seconds=61))
+        sweep()  # must not raise
+        clock.advance(timedelta(seconds=6))
+        sweep()  # relays the escalation job
+    db.session.expire_all()
+    alert = db.session.get(Alert, _hex(healthy["id"]))
+    assert alert is not None and alert.escalation_level >= 1
+    assert len(twilio_mock.sms_to(HOTLINE[1])) >= 1  # the next number of the chain was texted
