@@ -243,7 +243,8 @@ def cancel_alert(device: Device, alert: Alert, pin: str) -> tuple[bool, dict[str
     locked = db.session.execute(select(Alert).where(Alert.id == alert.id)
                                 .with_for_update()).scalar_one()
     if kind == "cancel":
-        if locked.status in OPEN_ALERT_STATUSES and not locked.duress:
+        # Accepted too: the phone must show "cancelled", as after a duress PIN (T1).
+        if locked.status in (*OPEN_ALERT_STATUSES, ALERT_ACCEPTED) and not locked.duress:
             locked.status = ALERT_CANCELLED
             locked.cancelled_at = now()
             locked.next_escalation_at = None

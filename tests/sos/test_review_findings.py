@@ -12,6 +12,7 @@ from backend import clock
 from backend.extensions import db
 from backend.models.sos import Alert, LocationFix, OutboxMessage
 from backend.sos import relay
+from backend.sos.alerts import accept_alert
 from backend.sos.sweeper import sweep
 from tests.sos.conftest import HOTLINE, new_alert_body
 from tests.support.twilio_mock import TwilioMock
@@ -51,3 +52,26 @@ def test_one_delivery_that_cannot_be_built_does_not_stop_the_sweep(
     alert = db.session.get(Alert, _hex(healthy["id"]))
     assert alert is not None and alert.escalation_level >= 1
     assert len(twilio_mock.sms_to(HOTLINE[1])) >= 1  # the next number of the chain was texted
+
+
+def test_a_real_cancel_after_acceptance_looks_like_a_duress_cancel(
+        client: FlaskClient, register: Any, twilio_mock: TwilioMock) -> None:
+    """T1: once the hotline accepted, a real cancel and a duress cancel must leave the phone showing
+    the same status; the hotline is told of the real cancel."""
+    shown = {}
+    for pin in ("1234", "9876"):
+        device = register()
+        body = new_alert_body()
+        assert client.post("/api/v1/alerts", json=body, headers=device["auth"]).status_code == 201
+        _relay_alert(_hex(body["id"]))
+        assert accept_alert(_hex(body["id"]), actor="staff:amina", via="console")
+        response = client.post(f"/api/v1/alerts/{body['id']}/cancel", json={"pin": pin},
+                               headers=device["auth"])
+        assert response.status_code == 200
+        _relay_alert(_hex(body["id"]))
+        shown[pin] = client.get(f"/api/v1/alerts/{body['id']}",
+                                headers=device["auth"]).get_json()["status"]
+    assert shown["1234"] == shown["9876"] == "cancelled"
+    cancel_texts = [m for m in twilio_mock.sms_to(HOTLINE[0])
+                    if "отмен" in m.body or "бекор" in m.body]
+    assert cancel_texts  # the hotline that accepted learns she cancelled
