@@ -6,9 +6,7 @@ queue without a reload, accept it, add a note, refer her, close it. An editor's 
 
 from __future__ import annotations
 
-import shutil
 import socket
-import threading
 import time
 import uuid
 from collections.abc import Iterator
@@ -21,17 +19,10 @@ from sqlalchemy import func, select
 from backend.extensions import db
 from backend.models.audit import AuditEvent
 from tests.console.conftest import wav_bytes
+from tests.support.browser import chromium, serving
 from tests.support.staff import StaffCredentials, create_staff
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run"]
-
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(shutil.which("chromium") is None and not __import__("os").path.exists(
-        CHROMIUM), reason="Debian chromium is not installed (make browser)"),
-]
+pytestmark = pytest.mark.browser
 
 
 def _free_port() -> int:
@@ -54,29 +45,14 @@ def app_env(app_env: dict[str, str], port: int) -> dict[str, str]:
 
 @pytest.fixture
 def live_server(app: Flask, port: int) -> Iterator[str]:
-    from werkzeug.serving import make_server
-
-    server = make_server("127.0.0.1", port, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.shutdown()
-        thread.join(timeout=10)
+    with serving(app, port) as url:
+        yield url
 
 
 @pytest.fixture
 def browser() -> Iterator[object]:
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        instance = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS,
-                                              headless=True)
-        try:
-            yield instance
-        finally:
-            instance.close()
+    with chromium() as instance:
+        yield instance
 
 
 def _log_in(page, base: str, app: Flask, creds: StaffCredentials) -> None:  # type: ignore[no-untyped-def]
