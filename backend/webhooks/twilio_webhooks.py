@@ -12,6 +12,7 @@ import logging
 from typing import Any
 
 from flask import Blueprint, Response, current_app, request
+from sqlalchemy import delete
 from sqlalchemy.exc import IntegrityError
 from twilio.request_validator import RequestValidator
 from twilio.twiml.messaging_response import MessagingResponse
@@ -55,18 +56,29 @@ def _validated() -> dict[str, str]:
     return params
 
 
-def _first_time(kind: str, params: dict[str, str]) -> bool:
-    """Record the request; False if the same request was handled before (a replay)."""
+def _receipt_key(params: dict[str, str]) -> str:
     material = request.path + "?" + request.query_string.decode() + "|" + "&".join(
         f"{k}={params[k]}" for k in sorted(params))
-    key = hashlib.sha256(material.encode()).hexdigest()
-    db.session.add(WebhookReceipt(id=key, kind=kind))
+    return hashlib.sha256(material.encode()).hexdigest()
+
+
+def _first_time(kind: str, params: dict[str, str]) -> bool:
+    """Record the request; False if the same request was handled before (a replay)."""
+    db.session.add(WebhookReceipt(id=_receipt_key(params), kind=kind))
     try:
         db.session.commit()
     except IntegrityError:
         db.session.rollback()
         return False
     return True
+
+
+def _forget(params: dict[str, str]) -> None:
+    """Handling failed: drop the receipt, so Twilio's retry is handled rather than taken for a
+    replay (otherwise a passing database error would lose a fallback alert or a status)."""
+    db.session.rollback()
+    db.session.execute(delete(WebhookReceipt).where(WebhookReceipt.id == _receipt_key(params)))
+    db.session.commit()
 
 
 def _twiml(document: Any) -> Response:
@@ -81,7 +93,11 @@ def delivery_status() -> Response:
     sid = params.get("MessageSid") or params.get("CallSid") or ""
     status = params.get("MessageStatus") or params.get("CallStatus") or ""
     if _first_time("status", params) and delivery_id and sid and status:
-        relay.apply_status_callback(delivery_id, sid, status, params.get("ErrorCode"))
+        try:
+            relay.apply_status_callback(delivery_id, sid, status, params.get("ErrorCode"))
+        except Exception:
+            _forget(params)
+            raise
     return Response(status=204)
 
 
@@ -145,11 +161,15 @@ def inbound_sms() -> Response:
     from backend.sos.sms_fallback import handle_inbound_sms
 
     params = _validated()
-    if _first_time("sms", {"MessageSid": params.get("MessageSid", "")} if params.get("MessageSid")
-                   else params):
+    receipt = {"MessageSid": params["MessageSid"]} if params.get("MessageSid") else params
+    if _first_time("sms", receipt):
         body = params.get("Body", "")
-        if not accept_by_sms_reply(params.get("From", ""), body):
-            handle_inbound_sms(body)
+        try:
+            if not accept_by_sms_reply(params.get("From", ""), body):
+                handle_inbound_sms(body)
+        except Exception:
+            _forget(receipt)
+            raise
     return _twiml(MessagingResponse())
 
 

@@ -2,19 +2,24 @@
 
 from __future__ import annotations
 
+import base64
 from datetime import timedelta
 from typing import Any
 
+import pytest
 from flask.testing import FlaskClient
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
+from sqlalchemy.exc import OperationalError
 
 from backend import clock
 from backend.extensions import db
 from backend.models.sos import Alert, LocationFix, OutboxMessage
-from backend.sos import relay
+from backend.sos import alerts as alert_service
+from backend.sos import relay, sms_fallback
 from backend.sos.alerts import accept_alert
 from backend.sos.sweeper import sweep
 from tests.sos.conftest import HOTLINE, new_alert_body
+from tests.sos.helpers import twilio_post
 from tests.support.twilio_mock import TwilioMock
 
 
@@ -75,3 +80,25 @@ def test_a_real_cancel_after_acceptance_looks_like_a_duress_cancel(
     cancel_texts = [m for m in twilio_mock.sms_to(HOTLINE[0])
                     if "отмен" in m.body or "бекор" in m.body]
     assert cancel_texts  # the hotline that accepted learns she cancelled
+
+
+def test_a_fallback_sms_whose_first_handling_failed_is_handled_on_twilios_retry(
+        client: FlaskClient, register: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The replay guard must not turn a failed first attempt into a permanent no-op: otherwise a
+    transient database error while creating the alert loses the SMS fallback alert."""
+    device = register()
+    key = device["sms_key"]
+    text = sms_fallback.encode(device["sms_tag"],
+                               base64.urlsafe_b64decode(key + "=" * (-len(key) % 4)),
+                               new_alert_body()["id"])
+    params = {"MessageSid": "SM" + "7" * 32, "From": "+992922222222", "Body": text}
+    real_create = alert_service.create_alert
+
+    def failing_once(*args: Any, **kwargs: Any) -> Any:
+        monkeypatch.setattr(alert_service, "create_alert", real_create)
+        raise OperationalError("INSERT", {}, Exception("server closed the connection"))
+
+    monkeypatch.setattr(alert_service, "create_alert", failing_once)
+    assert twilio_post(client, "/twilio/sms", params).status_code == 500
+    assert twilio_post(client, "/twilio/sms", params).status_code == 200  # Twilio retries
+    assert db.session.scalar(select(func.count()).select_from(Alert)) == 1
