@@ -14,7 +14,6 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Literal
 
-from flask import current_app
 from sqlalchemy import or_, select, update
 from sqlalchemy.exc import IntegrityError
 
@@ -58,12 +57,6 @@ class Fix:
     accuracy_m: float | None
     recorded_at: datetime
     source: str = "gps"
-
-
-def _settings() -> Any:
-    from backend.app import get_settings
-
-    return get_settings(current_app)
 
 
 # -- parsing -------------------------------------------------------------------------------------
