@@ -80,15 +80,11 @@ class Moderator:
             rule_mat = rule_vec.reshape(1, -1)
         else:
             spans = _windows(text)
+            markers = self.rules.debunking_markers_in(text, lang, spans)
             rule_mat = np.vstack(
                 [
-                    rule_features(
-                        [h for h in hits if ws <= h.start < we],
-                        lang,
-                        kind,
-                        self.rules.has_debunking_marker(text[ws:we], lang),
-                    )
-                    for ws, we in spans
+                    rule_features([h for h in hits if ws <= h.start < we], lang, kind, marker)
+                    for (ws, we), marker in zip(spans, markers, strict=True)
                 ]
             )
         scored = self.model.score_windows(text, spans, distanced, rule_mat)

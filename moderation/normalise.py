@@ -135,8 +135,20 @@ def _fix_lookalikes(text: str) -> str:
     return _MIXED_WORD.sub(repair, text)
 
 
+# (character, replacement) pairs of _TABLE: every one maps a single character onto a single
+# character that is not itself replaced, so replacing them one by one equals ``translate``,
+# and skipping absent ones (a fast scan each) is much cheaper than ``translate`` on Cyrillic.
+_REPLACEMENTS = tuple((chr(k), str(v)) for k, v in _TABLE.items())
+
+
 def _char_steps(text: str) -> str:
-    return text.lower().translate(_TABLE)
+    text = text.lower()
+    if text.isascii():
+        return text.translate(_TABLE)  # the fast path CPython has for ASCII
+    for k, v in _REPLACEMENTS:
+        if k in text:
+            text = text.replace(k, v)
+    return text
 
 
 def normalise(text: str) -> NormalisedText:
@@ -302,7 +314,7 @@ def detect_language(text: str) -> str:
         return "en"
     tg_letters = len(_TG_ONLY.findall(low))
     ru_letters = len(_RU_ONLY.findall(low))
-    words = _WORD.findall(low.translate(_TABLE))
+    words = _WORD.findall(_char_steps(low))
     tg_votes = sum(1 for w in words if w in _TG_WORDS)
     ru_votes = sum(1 for w in words if w in _RU_WORDS)
     tg_score = 3 * tg_letters + 2 * tg_votes

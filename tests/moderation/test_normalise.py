@@ -56,3 +56,15 @@ def test_offsets_map_back_when_nfc_changes_the_length() -> None:
 )
 def test_language_is_detected_among_tajik_russian_and_english(text: str, lang: str) -> None:
     assert detect_language(text) == lang
+
+
+def test_character_steps_equal_a_plain_translate() -> None:
+    from moderation.corpus import load_corpus
+    from moderation.normalise import _REPLACEMENTS, _TABLE, _char_steps
+
+    # one character onto one character that is not replaced again: order does not matter
+    assert all(len(v) == 1 and ord(v) not in _TABLE for _, v in _REPLACEMENTS)
+    samples = ["«Ҳа» — ё… `x´ ‑ ҡӈһҫҹӌҕ\u00a0\u2009 ĞÜ", "Plain ASCII `quote`"]
+    texts = [r.text for r in load_corpus()] + samples
+    for text in texts:
+        assert _char_steps(text) == text.lower().translate(_TABLE)
