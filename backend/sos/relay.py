@@ -413,6 +413,18 @@ def reconcile_delivery(delivery_id: str) -> str | None:
         else:
             sid = gateway.find_call(to=address, since=since, exclude_sids=claimed_sids)
     except OutcomeUnknown:
+        sid, lookup_failed = None, True
+    else:
+        lookup_failed = False
+    # A status callback may have settled the row while we looked (it proves Twilio created it):
+    # read it again under a lock and leave it alone if so, rather than sending it again.
+    delivery = db.session.execute(
+        select(Delivery).where(Delivery.id == delivery_id).with_for_update()
+        .execution_options(populate_existing=True)).scalar_one()
+    if delivery.status != "reconciling":
+        db.session.commit()
+        return delivery.status
+    if lookup_failed:
         delivery.status = "unknown"
         delivery.next_attempt_at = now() + RECONCILE_AFTER
         db.session.commit()

@@ -13,13 +13,13 @@ from sqlalchemy.exc import OperationalError
 
 from backend import clock
 from backend.extensions import db
-from backend.models.sos import Alert, LocationFix, OutboxMessage
+from backend.models.sos import Alert, Delivery, LocationFix, OutboxMessage
 from backend.sos import alerts as alert_service
 from backend.sos import relay, sms_fallback
 from backend.sos.alerts import accept_alert
 from backend.sos.sweeper import sweep
 from tests.sos.conftest import HOTLINE, new_alert_body
-from tests.sos.helpers import twilio_post
+from tests.sos.helpers import deliveries, twilio_post
 from tests.support.twilio_mock import TwilioMock
 
 
@@ -102,3 +102,39 @@ def test_a_fallback_sms_whose_first_handling_failed_is_handled_on_twilios_retry(
     assert twilio_post(client, "/twilio/sms", params).status_code == 500
     assert twilio_post(client, "/twilio/sms", params).status_code == 200  # Twilio retries
     assert db.session.scalar(select(func.count()).select_from(Alert)) == 1
+
+
+def test_a_status_callback_during_reconciliation_is_not_overwritten_by_a_resend(
+        client: FlaskClient, register: Any, twilio_mock: TwilioMock,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """Twilio's status callback proves the SMS exists. If it arrives while the sweeper is looking
+    the ambiguous send up (and Twilio's list does not show it yet), the lookup's "not found" must
+    not turn the row back into a retry: that texts the hotline twice."""
+    device = register()
+    start = clock.now()
+    with clock.frozen(start):
+        body = new_alert_body()
+        assert client.post("/api/v1/alerts", json=body, headers=device["auth"]).status_code == 201
+        _relay_alert(_hex(body["id"]))
+        sms = deliveries(channel="sms", recipient_kind="hotline")[0]
+        sid = sms.provider_sid
+        assert sid and len(twilio_mock.sms_to(HOTLINE[0])) == 1
+        # The answer to the create request was lost: the row does not know its sid.
+        db.session.execute(update(Delivery).where(Delivery.id == sms.id).values(
+            status="unknown", provider_sid=None, next_attempt_at=clock.now()))
+        db.session.commit()
+        gateway = relay.get_gateway()
+
+        def lookup_while_the_callback_arrives(**_kwargs: Any) -> str | None:
+            response = twilio_post(client, f"/twilio/status?d={sms.id}",
+                                   {"MessageSid": str(sid), "MessageStatus": "sent"})
+            assert response.status_code == 204
+            return None  # Twilio's list lags behind
+
+        monkeypatch.setattr(gateway, "find_sms", lookup_while_the_callback_arrives)
+        clock.advance(timedelta(seconds=1))
+        sweep()
+        sweep()
+    row = deliveries(id=sms.id)[0]
+    assert len(twilio_mock.sms_to(HOTLINE[0])) == 1  # not texted twice
+    assert row.status == "sent" and row.provider_sid == sid
