@@ -54,6 +54,10 @@ def replace_on_call_chain(entries: Sequence[ChainEntry | dict[str, object]], act
     Each entry is a :class:`ChainEntry` or a dict with ``phone``, optional ``label`` and ``active``.
     The caller commits (so it can add its own audit entry in the same transaction).
     """
+    from backend.app import get_settings
+
+    # Drills must never reach a live on-call phone (the same rule as HOTLINE_NUMBERS at start).
+    drill_numbers = {n for n in get_settings(current_app).drill_numbers.split(",") if n}
     normalised: list[ChainEntry] = []
     for position, item in enumerate(entries):
         if isinstance(item, ChainEntry):
@@ -63,6 +67,8 @@ def replace_on_call_chain(entries: Sequence[ChainEntry | dict[str, object]], act
             active = bool(item.get("active", True))
         if not E164.match(phone):
             raise validation_problem(f"entry {position + 1}: phone must be E.164, e.g. +992900000001")
+        if phone in drill_numbers:
+            raise validation_problem(f"entry {position + 1}: this number is one of DRILL_NUMBERS")
         if len(label) > 64:
             raise validation_problem(f"entry {position + 1}: label is at most 64 characters")
         normalised.append(ChainEntry(phone, label, position, active, "console"))

@@ -12,13 +12,15 @@ from sqlalchemy import func, select, update
 from sqlalchemy.exc import OperationalError
 
 from backend import clock
+from backend.errors import Problem
 from backend.extensions import db
 from backend.models.sos import Alert, Delivery, LocationFix, OutboxMessage
 from backend.sos import alerts as alert_service
 from backend.sos import relay, sms_fallback
 from backend.sos.alerts import accept_alert
+from backend.sos.oncall import get_on_call_chain, replace_on_call_chain
 from backend.sos.sweeper import sweep
-from tests.sos.conftest import HOTLINE, new_alert_body
+from tests.sos.conftest import DRILL, HOTLINE, new_alert_body
 from tests.sos.helpers import deliveries, twilio_post
 from tests.support.twilio_mock import TwilioMock
 
@@ -138,3 +140,15 @@ def test_a_status_callback_during_reconciliation_is_not_overwritten_by_a_resend(
     row = deliveries(id=sms.id)[0]
     assert len(twilio_mock.sms_to(HOTLINE[0])) == 1  # not texted twice
     assert row.status == "sent" and row.provider_sid == sid
+
+
+def test_the_console_chain_cannot_take_a_drill_number(
+        client: FlaskClient, register: Any) -> None:
+    """DRILL_NUMBERS are refused in HOTLINE_NUMBERS at start; the console's chain (which wins) must
+    refuse them too, or drills reach a live on-call phone and that phone's "1 CODE" reply is only
+    ever matched to drill alerts (a live alert is never accepted by SMS from it)."""
+    with pytest.raises(Problem) as refused:
+        replace_on_call_chain([{"phone": HOTLINE[0]}, {"phone": DRILL[0]}], actor="staff:admin")
+    assert refused.value.status == 400
+    db.session.rollback()
+    assert [e.phone for e in get_on_call_chain()] == HOTLINE  # unchanged
