@@ -325,13 +325,16 @@ def alert_facts(alert: Alert) -> AlertFacts:
 
 def _record_handed_over(delivery: Delivery, alert: Alert, sid: str, status: str,
                         dry_run: bool) -> None:
+    # Twilio's status callback may have been applied (by a web process) before this answer was
+    # recorded: read the row again under a lock so its status never moves backwards.
+    db.session.refresh(delivery, with_for_update=True)
     delivery.provider_sid = sid
     delivery.dry_run = dry_run
-    delivery.error = None
     if dry_run:
-        delivery.status = "dry_run"
+        delivery.status, delivery.error = "dry_run", None
     elif _STATUS_RANK.get(status, 3) > _STATUS_RANK.get(delivery.status, 0):
         delivery.status = status if status in _STATUS_RANK else "queued"
+        delivery.error = None
     alert_service.mark_relaying(alert.id)
     if dry_run and delivery.recipient_kind in ("hotline", "drill"):
         alert_service.mark_relayed(alert.id, {"dry_run": True})

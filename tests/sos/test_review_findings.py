@@ -152,3 +152,26 @@ def test_the_console_chain_cannot_take_a_drill_number(
     assert refused.value.status == 400
     db.session.rollback()
     assert [e.phone for e in get_on_call_chain()] == HOTLINE  # unchanged
+
+
+def test_a_status_callback_faster_than_the_create_answer_is_not_moved_backwards(
+        client: FlaskClient, register: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Statuses never go backwards: a 'delivered' callback that Twilio sends before the worker has
+    recorded the create answer must not be overwritten by that answer's 'queued'."""
+    device = register()
+    gateway = relay.get_gateway()
+    real_send = gateway.send_sms
+
+    def send_then_callback(**kwargs: Any) -> Any:
+        result = real_send(**kwargs)
+        delivery_id = kwargs["status_callback"].rsplit("d=", 1)[1]
+        with db.engine.begin() as other:  # the web process, applying Twilio's callback
+            other.execute(update(Delivery).where(Delivery.id == delivery_id).values(
+                status="delivered", provider_sid=result.sid))
+        return result
+
+    monkeypatch.setattr(gateway, "send_sms", send_then_callback)
+    body = new_alert_body()
+    assert client.post("/api/v1/alerts", json=body, headers=device["auth"]).status_code == 201
+    _relay_alert(_hex(body["id"]))
+    assert {d.status for d in deliveries(channel="sms")} == {"delivered"}
