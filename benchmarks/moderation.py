@@ -102,6 +102,10 @@ def main() -> int:
 
         single, single_cpu, decisions = run(articles)
         clean_rate, clean_cpu, clean_decisions = run(clean)
+        # the same articles again: per-process memos (words' character n-grams, the rules each
+        # word can start) are warm, as in a long-running worker
+        _, warm_cpu, _ = run(articles)
+        _, warm_clean_cpu, _ = run(clean)
         started = time.perf_counter()
         for i in range(0, len(articles), 50):
             moderator.assess_many([t for _, t in articles[i : i + 50]])
@@ -122,6 +126,8 @@ def main() -> int:
         "clean_articles_per_second": round(clean_rate, 1),
         "clean_articles_per_cpu_second": round(clean_cpu, 1),
         "decisions_on_clean_articles": clean_decisions,
+        "articles_per_cpu_second_warm": round(warm_cpu, 1),
+        "clean_articles_per_cpu_second_warm": round(warm_clean_cpu, 1),
         "load_average_1min": round(os.getloadavg()[0], 2),
         "articles_per_second_batch50": round(batched, 1),
         "decisions_on_benchmark_articles": decisions,
@@ -146,6 +152,11 @@ def main() -> int:
         print(
             "| clean articles (acceptable passages only), wall / per CPU-second | "
             f"{result['clean_articles_per_second']} / {result['clean_articles_per_cpu_second']}"
+            " articles/s | >= 200 |"
+        )
+        print(
+            "| second pass over the same articles (memos warm), per CPU-second, mixed / clean | "
+            f"{result['articles_per_cpu_second_warm']} / {result['clean_articles_per_cpu_second_warm']}"
             " articles/s | >= 200 |"
         )
         print(

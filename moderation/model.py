@@ -326,7 +326,8 @@ class StereotypeModel:
 
     def __getstate__(self) -> dict[str, Any]:
         state = dict(self.__dict__)
-        state.pop("_token_cache", None)  # a per-process cache, never pickled
+        state.pop("_token_cache", None)  # per-process caches, never pickled
+        state.pop("_bigrams", None)
         return state
 
     def _char_block(self, doc: Doc) -> tuple[np.ndarray, np.ndarray]:
