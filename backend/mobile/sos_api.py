@@ -6,6 +6,7 @@ Basic (device id : secret). Every answer is ``Cache-Control: no-store``.
 
 from __future__ import annotations
 
+import uuid
 from typing import Any
 
 from flask import Blueprint, Response, current_app, jsonify, request
@@ -61,7 +62,13 @@ def _device_key() -> str:
 
 
 def _alert_key() -> str:
-    return f"pin:{(request.view_args or {}).get('alert_id', '')}"
+    # One limit per alert whatever spelling of its UUID the URL uses (upper case, braces, ...) and
+    # whatever its last 80 bits: the alert is also found by its 48-bit short id (SMS fallback).
+    raw = str((request.view_args or {}).get("alert_id", ""))
+    try:
+        return f"pin:{uuid.UUID(raw).hex[:12]}"
+    except ValueError:
+        return f"pin:{raw}"
 
 
 @bp.post("/devices")

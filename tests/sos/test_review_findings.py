@@ -175,3 +175,19 @@ def test_a_status_callback_faster_than_the_create_answer_is_not_moved_backwards(
     assert client.post("/api/v1/alerts", json=body, headers=device["auth"]).status_code == 201
     _relay_alert(_hex(body["id"]))
     assert {d.status for d in deliveries(channel="sms")} == {"delivered"}
+
+
+def test_the_wrong_pin_limit_cannot_be_reset_by_spelling_the_alert_id_differently(
+        client: FlaskClient, register: Any) -> None:
+    """The per-alert limit of wrong PINs is what protects a 4-digit PIN; the id is accepted in any
+    UUID spelling (upper case, no hyphens, braces) and an alert is also found by its first 48 bits,
+    so every such URL must count against one limit."""
+    device = register()
+    body = new_alert_body()
+    assert client.post("/api/v1/alerts", json=body, headers=device["auth"]).status_code == 201
+    same_short_id = _hex(body["id"])[:12] + "f" * 20  # finds the same alert (SMS fallback)
+    spellings = [body["id"], body["id"].upper(), _hex(body["id"]), "{" + body["id"] + "}",
+                 "urn:uuid:" + body["id"], _hex(body["id"]).upper(), same_short_id]
+    codes = [client.post(f"/api/v1/alerts/{alert_id}/cancel", json={"pin": "0000"},
+                         headers=device["auth"]).status_code for alert_id in spellings]
+    assert codes == [403] * 5 + [429] * 2
