@@ -28,3 +28,11 @@ def test_request_id_is_echoed_or_created(client) -> None:  # type: ignore[no-unt
     assert given.headers["X-Request-ID"] == "abcdef12-3456"
     made = client.get("/healthz", headers={"X-Request-ID": "bad id with spaces"})
     assert made.headers["X-Request-ID"] != "bad id with spaces" and len(made.headers["X-Request-ID"]) == 32
+
+
+def test_mapping_style_arguments_still_format_and_are_masked() -> None:
+    record = logging.LogRecord("celery", logging.INFO, __file__, 1, "Task %(name)s sent to %(to)s",
+                               ({"name": "sos.sweep", "to": "+992901234567"},), None)
+    RedactingFilter().filter(record)
+    message = record.getMessage()
+    assert message.startswith("Task sos.sweep sent to") and "+992901234567" not in message
