@@ -79,9 +79,10 @@ def get_settings(app: Flask) -> Settings:
 
 
 def _engine_options(settings: Settings) -> dict[str, Any]:
+    # hide_parameters: database errors never print bound values (survivor data) into logs.
     if settings.sqlalchemy_url.startswith("sqlite"):
-        return {"connect_args": {"timeout": 30}}
-    return {"pool_pre_ping": True, "pool_size": 5, "max_overflow": 10}
+        return {"connect_args": {"timeout": 30}, "hide_parameters": True}
+    return {"pool_pre_ping": True, "pool_size": 5, "max_overflow": 10, "hide_parameters": True}
 
 
 @event.listens_for(Engine, "connect")

@@ -11,6 +11,7 @@ import re
 import sys
 import uuid
 from collections.abc import Mapping
+from typing import Any
 
 from flask import Flask, Response, g, has_request_context, request
 from pythonjsonlogger.json import JsonFormatter
@@ -37,6 +38,17 @@ class RedactingFilter(logging.Filter):
         return True
 
 
+class RedactingJsonFormatter(JsonFormatter):
+    """JSON lines whose tracebacks are masked too: exception messages can quote data (a Twilio error
+    names the number it refused), and filters never see the formatted traceback."""
+
+    def formatException(self, ei: Any) -> str:
+        return redact(super().formatException(ei))
+
+    def formatStack(self, stack_info: str) -> str:
+        return redact(super().formatStack(stack_info))
+
+
 class RequestIdFilter(logging.Filter):
     def filter(self, record: logging.LogRecord) -> bool:
         record.request_id = g.get("request_id") if has_request_context() else None
@@ -51,7 +63,7 @@ def configure_logging(level: str = "INFO") -> None:
             root.removeHandler(handler)
     handler = logging.StreamHandler(sys.stderr)
     handler._hushbakht = True  # type: ignore[attr-defined]
-    handler.setFormatter(JsonFormatter(
+    handler.setFormatter(RedactingJsonFormatter(
         "{asctime}{levelname}{name}{message}", style="{",
         rename_fields={"asctime": "time", "levelname": "level", "name": "logger"},
     ))

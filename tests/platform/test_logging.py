@@ -36,3 +36,22 @@ def test_mapping_style_arguments_still_format_and_are_masked() -> None:
     RedactingFilter().filter(record)
     message = record.getMessage()
     assert message.startswith("Task sos.sweep sent to") and "+992901234567" not in message
+
+
+def test_tracebacks_are_masked_too(capsys: pytest.CaptureFixture[str]) -> None:
+    from backend.logging_setup import configure_logging
+
+    configure_logging("INFO")
+    try:
+        raise ValueError("The 'To' number +992901234567 is not valid at 38.5598, 68.7870")
+    except ValueError:
+        logging.getLogger("hushbakht.test").exception("send failed")
+    err = capsys.readouterr().err
+    assert "send failed" in err and "ValueError" in err
+    assert "+992901234567" not in err and "38.5598" not in err
+
+
+def test_database_errors_do_not_print_bound_values(app) -> None:  # type: ignore[no-untyped-def]
+    from backend.extensions import db
+
+    assert all(engine.hide_parameters for engine in db.engines.values())
