@@ -42,11 +42,16 @@ class RedactingJsonFormatter(JsonFormatter):
     """JSON lines whose tracebacks are masked too: exception messages can quote data (a Twilio error
     names the number it refused), and filters never see the formatted traceback."""
 
-    def formatException(self, ei: Any) -> str:
-        return redact(super().formatException(ei))
+    def formatException(self, ei: Any) -> Any:
+        return _redact_text(super().formatException(ei))
 
-    def formatStack(self, stack_info: str) -> str:
-        return redact(super().formatStack(stack_info))
+    def formatStack(self, stack_info: str) -> Any:
+        return _redact_text(super().formatStack(stack_info))
+
+
+def _redact_text(text: str | list[str]) -> str | list[str]:
+    # python-json-logger returns a list of lines when configured to; mask either shape.
+    return [redact(line) for line in text] if isinstance(text, list) else redact(text)
 
 
 class RequestIdFilter(logging.Filter):
