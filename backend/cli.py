@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import signal
+import socket
 import subprocess
 import sys
 from typing import Any
@@ -77,6 +78,11 @@ def _run_gunicorn(host: str, port: int, workers: int) -> None:
             self.cfg.set("timeout", 60)
             self.cfg.set("graceful_timeout", 20)
             self.cfg.set("accesslog", None)  # our own access log omits query strings
+            # One listening socket per worker (SO_REUSEPORT): the kernel spreads connections over
+            # the workers. With one shared socket, whichever worker wakes first accepts, and a
+            # client holding many keep-alive connections (an ingress, a proxy) can end up on one
+            # process and one core while the others idle.
+            self.cfg.set("reuse_port", hasattr(socket, "SO_REUSEPORT"))
 
         def load(self) -> Flask:
             return _create_app()
