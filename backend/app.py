@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from flask import Flask
+from flask import Flask, Request, Response
+from flask.sessions import NullSession, SessionInterface
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
@@ -24,7 +26,7 @@ def create_app(settings: Settings | None = None, **overrides: Any) -> Flask:
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     configure_logging(settings.log_level)
 
-    app = Flask(__name__)
+    app = HushbakhtFlask(__name__)
     app.config.update(
         SECRET_KEY=settings.effective_secret_key(),
         SQLALCHEMY_DATABASE_URI=settings.sqlalchemy_url,
@@ -32,6 +34,7 @@ def create_app(settings: Settings | None = None, **overrides: Any) -> Flask:
         JSON_SORT_KEYS=False,
         MAX_CONTENT_LENGTH=8 * 1024 * 1024,
     )
+    app.session_interface = NoCookieSessionInterface()
     app.json.ensure_ascii = False  # type: ignore[attr-defined]
     app.json.sort_keys = False  # type: ignore[attr-defined]
     app.extensions["hushbakht.settings"] = settings
@@ -71,6 +74,51 @@ def create_app(settings: Settings | None = None, **overrides: Any) -> Flask:
 
     init_sos(app, settings)  # SOS: rate limits, relay adapters, mobile SOS API, Twilio webhooks
     return app
+
+
+class HushbakhtFlask(Flask):
+    """Flask, asking once per function rather than once per request whether it is a coroutine.
+
+    Flask calls ``ensure_sync`` for every hook and view of every request, and each call asks
+    ``inspect.iscoroutinefunction``; with seven hooks that was a tenth of a cached request's time.
+    The answer for a given function never changes, so it is remembered (no view here is async).
+    """
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._ensured: dict[Any, Callable[..., Any]] = {}
+
+    def ensure_sync(self, func: Callable[..., Any]) -> Callable[..., Any]:
+        try:
+            return self._ensured[func]
+        except KeyError:
+            ensured = self._ensured[func] = super().ensure_sync(func)
+            return ensured
+        except TypeError:  # an unhashable callable: ask every time
+            return super().ensure_sync(func)
+
+
+class _NoCookieSession(NullSession):
+    """Refuses writes with a message that says why (NullSession's blames a missing secret key)."""
+
+    def _refuse(self, *args: Any, **kwargs: Any) -> Any:
+        raise RuntimeError("Flask's cookie session is not used: console sessions are server-side "
+                           "rows (backend/security/access.py); keep state there.")
+
+    __setitem__ = __delitem__ = clear = pop = popitem = update = setdefault = _refuse
+
+
+class NoCookieSessionInterface(SessionInterface):
+    """No signed-cookie session: nothing in the product keeps state in one (the console's sessions
+    are server-side rows with their own cookie), and opening Flask's default one costs a signing
+    serializer on every request, the app's cheapest ones included. Writing to ``flask.session``
+    fails loudly instead of silently setting a cookie."""
+
+    def open_session(self, app: Flask, request: Request) -> NullSession:
+        return _NoCookieSession()
+
+    def save_session(self, app: Flask, session: Any, response: Response) -> None:
+        return None
 
 
 def get_settings(app: Flask) -> Settings:

@@ -47,6 +47,7 @@ def _settings() -> Any:
 def serve(host: str, port: int, workers: int) -> None:
     """Run the product (and, on the embedded default, its background worker)."""
     settings = _settings()
+    _ensure_port_free(host, port)
     worker: subprocess.Popen[bytes] | None = None
     if settings.celery_broker_url.startswith("filesystem://"):
         database = settings.sqlalchemy_url.removeprefix("sqlite:///")
@@ -64,6 +65,27 @@ def serve(host: str, port: int, workers: int) -> None:
                 worker.wait(timeout=15)
             except subprocess.TimeoutExpired:
                 os.killpg(worker.pid, signal.SIGKILL)
+
+
+def _ensure_port_free(host: str, port: int) -> None:
+    """Refuse to start beside another server on the same address.
+
+    The workers listen with SO_REUSEPORT, which would let a second copy of the product (an old
+    release, a forgotten terminal) bind the same port and silently take part of the traffic.
+    A plain bind, without that option, still fails when anything listens there.
+    """
+    try:
+        family, kind, proto, _, address = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0]
+    except socket.gaierror as exc:
+        raise click.ClickException(f"cannot listen on {host}:{port}: {exc.strerror}") from None
+    with socket.socket(family, kind, proto) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as gunicorn: TIME_WAIT is fine
+        try:
+            probe.bind(address)
+        except OSError as exc:
+            raise click.ClickException(
+                f"cannot listen on {host}:{port}: {exc.strerror}. Is the product (or another "
+                "server) already running there? Stop it or choose --port.") from None
 
 
 def _run_gunicorn(host: str, port: int, workers: int) -> None:

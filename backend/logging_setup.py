@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import logging
 import re
+import secrets
 import sys
-import uuid
 from collections.abc import Mapping
 from typing import Any
 
@@ -87,7 +87,7 @@ def install_request_ids(app: Flask) -> None:
     @app.before_request
     def _assign() -> None:
         incoming = request.headers.get("X-Request-ID", "")
-        g.request_id = incoming if _REQUEST_ID.match(incoming) else uuid.uuid4().hex
+        g.request_id = incoming if _REQUEST_ID.match(incoming) else secrets.token_hex(16)
 
     @app.after_request
     def _echo(response: Response) -> Response:
