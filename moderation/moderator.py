@@ -75,11 +75,11 @@ class Moderator:
         assert self.model is not None
         _, norm, hits, rule_vec, lang, distanced = prepared
         text = norm.text
-        if len(text) <= _LONG_TEXT_CHARS:
+        spans = self._gendered_windows(text, hits, lang)
+        if spans is None:
             spans = [(0, len(text))]
             rule_mat = rule_vec.reshape(1, -1)
         else:
-            spans = _windows(text)
             markers = self.rules.debunking_markers_in(text, lang, spans)
             rule_mat = np.vstack(
                 [
@@ -104,16 +104,17 @@ class Moderator:
 
         The corpus holds passages of one to four sentences, so a long article is scored window
         by window and its score is the highest window's: one stereotyped paragraph in a long
-        recipe is not diluted away.
+        recipe is not diluted away. Only windows about gender count (``_gendered_windows``).
         """
         assert self.model is not None
         _, norm, hits, rule_vec, lang, distanced = prepared
         text = norm.text
-        if len(text) <= _LONG_TEXT_CHARS:
+        spans = self._gendered_windows(text, hits, lang)
+        if spans is None:
             idx, vals = self.model.features((text, distanced), rule_vec)
             return [(self.model.score_features(idx, vals), 0, (text, distanced), idx, vals)]
         scored: list[_Window] = []
-        for ws, we in _windows(text):
+        for ws, we in spans:
             ranges = tuple((max(a, ws) - ws, min(b, we) - ws) for a, b in distanced if a < we and b > ws)
             sub = (text[ws:we], ranges)
             vec = rule_features(
@@ -135,6 +136,29 @@ class Moderator:
             contribs = self.model.word_contributions(sub, idx, vals, fast=self.fast)
             spans.extend((ws + s, ws + e) for s, e, _ in top_spans(contribs, sub[0]))
         return spans
+
+    def _gendered_windows(self, text: str, hits: list[RuleHit], lang: str) -> list[tuple[int, int]] | None:
+        """The windows of a long text that can carry a gender stereotype, or None when the
+        text is to be scored whole (short, or no window qualifies).
+
+        A window qualifies when it names a woman, man, girl, boy or gendered family role
+        (``gender_terms`` in rules.yaml) or a rule matched in it. The rest of a help or health
+        article -- phone numbers, symptoms, "you can call at any time" -- says nothing about
+        gender, yet second-person advice resembles the stereotyped ads of the corpus; scored
+        alone, such a window can look flagged. Passages of the corpus that reinforce a
+        stereotype name a gender 98% of the time (docs/moderation.md, "Long texts").
+        """
+        if len(text) <= _LONG_TEXT_CHARS:
+            return None
+        spans = _windows(text)
+        gendered = self.rules.gendered_in(text, lang, spans)
+        hit_starts = sorted(h.start for h in hits)
+        keep = [
+            (ws, we)
+            for (ws, we), g in zip(spans, gendered, strict=True)
+            if g or any(ws <= h < we for h in hit_starts)
+        ]
+        return keep or None
 
     # ---- internals -----------------------------------------------------------------------
     def _prepare(self, text: str, kind: str, lang: str | None) -> _Prepared:
@@ -226,17 +250,26 @@ class Moderator:
 
 
 _WINDOW_CHARS = 400  # about the length of the corpus passages the model was trained on
+_MIN_WINDOW_CHARS = 250  # a shorter window is joined to its neighbour
 _LONG_TEXT_CHARS = 700
 
 
 def _windows(text: str) -> list[tuple[int, int]]:
-    """Consecutive sentence groups of about ``_WINDOW_CHARS`` characters."""
+    """Consecutive sentence groups of about ``_WINDOW_CHARS`` characters, none shorter than
+    ``_MIN_WINDOW_CHARS`` (a heading, a list item or a closing line alone is too little text:
+    its few words, mostly function words after normalisation, would decide the window's score,
+    and the text's score is its worst window's)."""
     windows: list[tuple[int, int]] = []
     for s, e in sentence_spans(text):
-        if windows and e - windows[-1][0] <= _WINDOW_CHARS:
+        if windows and (
+            e - windows[-1][0] <= _WINDOW_CHARS or windows[-1][1] - windows[-1][0] < _MIN_WINDOW_CHARS
+        ):
             windows[-1] = (windows[-1][0], e)
         else:
             windows.append((s, e))
+    if len(windows) > 1 and windows[-1][1] - windows[-1][0] < _MIN_WINDOW_CHARS:
+        last = windows.pop()
+        windows[-1] = (windows[-1][0], last[1])
     return windows
 
 

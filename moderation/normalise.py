@@ -1,7 +1,7 @@
 """Text normalisation for Tajik (Cyrillic), Russian and English, keeping offsets to the original.
 
 The normalised text is what rules and the model see: NFC, lower case, unified quotes and dashes,
-Latin/Cyrillic look-alikes repaired inside mixed-script words, and the Tajik letters
+Latin/Cyrillic look-alikes repaired inside mixed-script words, Markdown markup blanked, and the Tajik letters
 ғ ӣ қ ӯ ҳ ҷ folded onto the plain letters people type instead of them (г и к у х ч), so that
 "ҳамсар" and "хамсар" are the same word. Every step maps one code point to one code point, so
 in the common case offsets into the normalised text ARE offsets into the original; when NFC or
@@ -90,6 +90,9 @@ _LATIN = re.compile(r"[a-z]")
 _CYRILLIC = re.compile(r"[\u0400-\u04ff]")
 _LATIN_RUN = re.compile(r"[a-z]+")
 _CYRILLIC_RUN = re.compile(r"[\u0400-\u04ff]+")
+# Markdown markup (heading marks, list bullets and numbers at a line start, bold/italic pairs):
+# the gate reads article bodies as Markdown, the model learned from plain passages.
+_MARKUP = re.compile(r"(?m)^[ \t]*(?:#{1,6}|[-*+\u2022]|\d{1,2}[.)])[ \t]+|\*\*|__")
 _MIXED_WORD = re.compile(r"\w*(?:[a-z]\w*[\u0400-\u04ff]|[\u0400-\u04ff]\w*[a-z])\w*")
 
 
@@ -156,7 +159,7 @@ def normalise(text: str) -> NormalisedText:
     if unicodedata.is_normalized("NFC", text):
         lowered = _char_steps(text)
         if len(lowered) == len(text):
-            return NormalisedText(_fix_lookalikes(lowered), text, None)
+            return NormalisedText(_blank_markup(_fix_lookalikes(lowered)), text, None)
     # Slow path: length changes; normalise cluster by cluster and remember where each came from.
     out: list[str] = []
     offsets: list[int] = []
@@ -171,7 +174,13 @@ def normalise(text: str) -> NormalisedText:
         offsets.extend([i] * len(piece))
         i = j
     norm = "".join(out)
-    return NormalisedText(_fix_lookalikes(norm), text, tuple(offsets))
+    return NormalisedText(_blank_markup(_fix_lookalikes(norm)), text, tuple(offsets))
+
+
+def _blank_markup(text: str) -> str:
+    """Markdown markup replaced by spaces of the same length (offsets stay valid): list bullets
+    and heading marks otherwise read as words and character n-grams the corpus never had."""
+    return _MARKUP.sub(lambda m: " " * len(m.group()), text)
 
 
 _RU_ONLY = re.compile(r"[щыьц]")

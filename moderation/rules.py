@@ -34,9 +34,13 @@ from moderation.normalise import _TABLE
 RULES_FILE = Path(__file__).resolve().parent / "rules.yaml"
 
 
+_SEP = r"[^\w.!?;\n]+"  # the non-word characters between two words of one sentence
+
+
 def _gap(n: int) -> str:
     """Regex for "up to n words in between" (the {Gn} placeholders in rules.yaml)."""
-    return rf"(?:\W+\w+){{0,{n}}}?\W+"  # lazy: the shortest gap, so spans stay tight
+    # lazy: the shortest gap, so spans stay tight; never across a sentence end (. ! ? ; new line)
+    return rf"(?:{_SEP}\w+){{0,{n}}}?{_SEP}"
 
 
 _GAPS = {f"{{G{n}}}": _gap(n) for n in range(1, 10)}
@@ -261,6 +265,18 @@ class StereotypeRules:
         self._rebuttal = {k: re.compile(_expand(v["rebuttal"])) for k, v in langs.items()}
         # "they rightly say", "как говорится": a reported view the text agrees with
         self._endorse = {k: re.compile(_expand(v["endorsement_markers"])) for k, v in langs.items()}
+        # words naming a woman, man, girl, boy or gendered family role
+        self._gender = {k: re.compile(_expand(v["gender_terms"])) for k, v in langs.items()}
+
+    def gendered_in(self, norm_text: str, lang: str, spans: list[tuple[int, int]]) -> list[bool]:
+        """For each span, whether it holds a gender term (``gender_terms`` in rules.yaml):
+        one scan of the whole text."""
+        starts = sorted(m.start() for m in self._gender.get(lang, self._gender["en"]).finditer(norm_text))
+        out = []
+        for s, e in spans:
+            k = bisect_left(starts, s)
+            out.append(k < len(starts) and starts[k] < e)
+        return out
 
     def has_debunking_marker(self, norm_text: str, lang: str) -> bool:
         """True when the text contains a debunking or distancing marker ("it is a myth")."""
