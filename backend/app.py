@@ -73,6 +73,10 @@ def create_app(settings: Settings | None = None, **overrides: Any) -> Flask:
     from backend.sos.setup import init_sos
 
     init_sos(app, settings)  # SOS: rate limits, relay adapters, mobile SOS API, Twilio webhooks
+
+    from backend.edge_cache import EdgeCache
+
+    app.wsgi_app = EdgeCache(app, app.wsgi_app)  # type: ignore[method-assign]
     return app
 
 

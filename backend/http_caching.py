@@ -53,7 +53,12 @@ def strong_etag(body: bytes) -> str:
     return '"' + hashlib.sha256(body).hexdigest()[:32] + '"'
 
 
-def _matches(if_none_match: str | None, etag: str) -> bool:
+# Environ keys through which a view hands a storable response to ``backend.edge_cache``.
+EDGE_ELIGIBLE = "hushbakht.edge.eligible"
+EDGE_STORABLE = "hushbakht.edge.storable"
+
+
+def etag_matches(if_none_match: str | None, etag: str) -> bool:
     if not if_none_match:
         return False
     if if_none_match.strip() == "*":
@@ -75,10 +80,13 @@ def cached_json(key: tuple[Any, ...], version: int, build: Callable[[], Any], *,
         hit = (body, strong_etag(body))
         cache.put(full_key, hit)
     body, etag = hit
-    if _matches(request.headers.get("If-None-Match"), etag):
+    if etag_matches(request.headers.get("If-None-Match"), etag):
         response = Response(status=304)
     else:
         response = Response(body, mimetype="application/json")
+        if EDGE_ELIGIBLE in request.environ and request.url_rule is not None:
+            # Built from content ``version``: the edge cache may answer the same request with it.
+            request.environ[EDGE_STORABLE] = (version, request.url_rule.rule)
     response.headers["ETag"] = etag
     response.headers["Cache-Control"] = f"public, max-age={max_age}"
     response.headers["Vary"] = vary

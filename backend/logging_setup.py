@@ -56,7 +56,10 @@ def _redact_text(text: str | list[str]) -> str | list[str]:
 
 class RequestIdFilter(logging.Filter):
     def filter(self, record: logging.LogRecord) -> bool:
-        record.request_id = g.get("request_id") if has_request_context() else None
+        if has_request_context():
+            record.request_id = g.get("request_id")
+        elif not hasattr(record, "request_id"):  # the edge cache passes its own
+            record.request_id = None
         return True
 
 

@@ -6,6 +6,7 @@ from flask import Blueprint, Response, current_app
 
 from backend.app import get_settings
 from backend.config import Settings
+from backend.edge_cache import content_clock
 from backend.errors import Problem
 from backend.extensions import db
 from backend.http_caching import cached_json
@@ -16,7 +17,6 @@ from backend.mobile.params import (
     tag_param,
     text_param,
 )
-from backend.models.content import RecentClock
 from backend.services import content_catalog
 from content.categories import CATEGORIES
 
@@ -29,8 +29,7 @@ def _settings() -> Settings:
 
 def _version() -> int:
     """The content version for cache keys and ETags (read from the database at most once a second)."""
-    clock: RecentClock = current_app.extensions.setdefault("hushbakht.content_clock", RecentClock())
-    return clock.value(db.session)
+    return content_clock(current_app).value(db.session)
 
 
 @bp.get("/categories")
@@ -43,7 +42,8 @@ def list_categories() -> Response:
             {"slug": c.slug, "name": c.name(locale), "hidden": c.hidden, "position": c.position}
             for c in CATEGORIES]}
 
-    return cached_json(("categories", locale), 0, build, max_age=settings.cache_max_age,
+    # Keyed by the content version like every content answer, so the edge cache can keep it.
+    return cached_json(("categories", locale), _version(), build, max_age=settings.cache_max_age,
                        content_language=locale)
 
 

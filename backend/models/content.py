@@ -80,6 +80,11 @@ class RecentClock:
         return (self._commits_seen == _commits_that_moved_the_clock
                 and time.monotonic() - self._read_at < self.interval)
 
+    def fresh_value(self) -> int | None:
+        """The clock if the last reading is still fresh, else None (without reading it)."""
+        value = self._value
+        return value if self._fresh() else None
+
     def value(self, session: Session) -> int:
         """The clock, read through ``session`` only when the last reading is too old."""
         if self._fresh():
