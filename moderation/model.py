@@ -160,11 +160,24 @@ def char_analyzer(doc: Doc, ngrams: tuple[int, int] = (2, 5)) -> list[str]:
 
 
 _TOKEN_CACHE_MAX = 200_000  # distinct words memoised per loaded model
-N_RULE_FEATURES = 3 * len(CATEGORIES) + 2 + len(LANGUAGES)
+# models trained before the gender-term feature read only the first _RULE_FEATURES_V1 columns
+_RULE_FEATURES_V1 = 3 * len(CATEGORIES) + 2 + len(LANGUAGES)
+N_RULE_FEATURES = _RULE_FEATURES_V1 + 2
 
 
-def rule_features(hits: Sequence[RuleHit], lang: str, kind: str, debunk_marker: bool) -> np.ndarray:
-    """Dense features from rule hits: per category asserted/quoted/countered, plus context."""
+def rule_features(
+    hits: Sequence[RuleHit],
+    lang: str,
+    kind: str,
+    debunk_marker: bool,
+    gendered: bool = False,
+    inclusive: bool = False,
+) -> np.ndarray:
+    """Dense features from rule hits: per category asserted/quoted/countered, plus context:
+    a debunking marker, the kind, the language, and whether the text names a woman, man, girl,
+    boy or gendered family role (``gender_terms`` in rules.yaml; 98% of the stereotyped corpus
+    passages do, 60% of the acceptable ones) and whether it addresses both ("both boys and
+    girls", ``inclusive_markers``)."""
     vec = np.zeros(N_RULE_FEATURES, dtype=np.float64)
     n = len(CATEGORIES)
     for h in hits:
@@ -179,6 +192,8 @@ def rule_features(hits: Sequence[RuleHit], lang: str, kind: str, debunk_marker: 
     vec[3 * n + 1] = 1.0 if kind == "ad" else 0.0
     if lang in LANGUAGES:
         vec[3 * n + 2 + LANGUAGES.index(lang)] = 1.0
+    vec[_RULE_FEATURES_V1] = 1.0 if gendered else 0.0
+    vec[_RULE_FEATURES_V1 + 1] = 1.0 if inclusive else 0.0
     return vec
 
 
@@ -207,6 +222,8 @@ class StereotypeModel:
     n_word: int = 0
     n_char: int = 0
     best_threshold: float = 0.5  # macro-F1-optimal on out-of-fold scores (reported, not used)
+    # rule-feature columns the classifier was fitted on (older registry versions: fewer)
+    n_rules: int = _RULE_FEATURES_V1
 
     # ---- fitting -------------------------------------------------------------------------
     def _new_vectorizers(self) -> tuple[TfidfVectorizer, TfidfVectorizer]:
@@ -240,7 +257,7 @@ class StereotypeModel:
         else:
             xw = word.transform(texts)
             xc = char.transform(texts)
-        xr = sparse.csr_matrix(rules * self.params.rule_feature_weight)
+        xr = sparse.csr_matrix(rules[:, : self.n_rules] * self.params.rule_feature_weight)
         return sparse.hstack([xw, xc, xr], format="csr")
 
     def _new_clf(self, C: float) -> LogisticRegression:
@@ -259,6 +276,7 @@ class StereotypeModel:
         y = np.array([e.label for e in examples])
         w = np.array([e.weight for e in examples])
         self.word_vec, self.char_vec = self._new_vectorizers()
+        self.n_rules = rules.shape[1]
         x = self._matrix(self.word_vec, self.char_vec, texts, rules, fit=True)
         self.n_word = len(self.word_vec.vocabulary_)
         self.n_char = len(self.char_vec.vocabulary_)
@@ -367,6 +385,7 @@ class StereotypeModel:
                 idx.append(js + offset)
                 vals.append(v / norm)
         base = self.n_word + self.n_char
+        rule_vec = rule_vec[: self.n_rules]
         nz = np.flatnonzero(rule_vec)
         idx.append(nz.astype(np.int64) + base)
         vals.append(rule_vec[nz].astype(np.float64) * self.params.rule_feature_weight)
@@ -421,6 +440,7 @@ class StereotypeModel:
         bigrams = self._bigram_table()
         if bigrams is None:
             return None
+        rule_mat = rule_mat[:, : self.n_rules]
         n_win = len(windows)
         vocab_get = self.word_vec.vocabulary_.get
         cache: dict[str, np.ndarray] | None = self.__dict__.get("_token_cache")

@@ -81,10 +81,12 @@ class Moderator:
             rule_mat = rule_vec.reshape(1, -1)
         else:
             markers = self.rules.debunking_markers_in(text, lang, spans)
+            gendered = self.rules.gendered_in(text, lang, spans)
+            inclusive = self.rules.inclusive_in(text, lang, spans)
             rule_mat = np.vstack(
                 [
-                    rule_features([h for h in hits if ws <= h.start < we], lang, kind, marker)
-                    for (ws, we), marker in zip(spans, markers, strict=True)
+                    rule_features([h for h in hits if ws <= h.start < we], lang, kind, marker, g, inc)
+                    for (ws, we), marker, g, inc in zip(spans, markers, gendered, inclusive, strict=True)
                 ]
             )
         scored = self.model.score_windows(text, spans, distanced, rule_mat)
@@ -122,6 +124,8 @@ class Moderator:
                 lang,
                 kind,
                 self.rules.has_debunking_marker(sub[0], lang),
+                self.rules.gendered_in(sub[0], lang, [(0, len(sub[0]))])[0],
+                self.rules.inclusive_in(sub[0], lang, [(0, len(sub[0]))])[0],
             )
             idx, vals = self.model.features(sub, vec)
             scored.append((self.model.score_features(idx, vals), ws, sub, idx, vals))
@@ -168,7 +172,10 @@ class Moderator:
         norm = normalise(text)
         hits = self.rules.find(norm.text, language)
         marker = self.rules.has_debunking_marker(norm.text, language)
-        vec = rule_features(hits, language, kind, marker)
+        whole = [(0, len(norm.text))]
+        gendered = self.rules.gendered_in(norm.text, language, whole)[0]
+        inclusive = self.rules.inclusive_in(norm.text, language, whole)[0]
+        vec = rule_features(hits, language, kind, marker, gendered, inclusive)
         distanced = self.rules.distanced_ranges(norm.text, language)
         return text, norm, hits, vec, language, distanced
 

@@ -77,6 +77,7 @@ class RuleHit:
 
 _SENTENCE_END = re.compile(r"[.!?;\n]+")
 _QUOTED = re.compile(r'"([^"]{1,300})"')
+_MIN_QUOTED_WORDS = 3  # a shorter quotation is often a name or a scare-quoted word
 
 
 def _fold(pattern: str) -> str:
@@ -267,16 +268,17 @@ class StereotypeRules:
         self._endorse = {k: re.compile(_expand(v["endorsement_markers"])) for k, v in langs.items()}
         # words naming a woman, man, girl, boy or gendered family role
         self._gender = {k: re.compile(_expand(v["gender_terms"])) for k, v in langs.items()}
+        # "both boys and girls", "и мужчины, и женщины", "every parent"
+        self._inclusive = {k: re.compile(_expand(v["inclusive_markers"])) for k, v in langs.items()}
 
     def gendered_in(self, norm_text: str, lang: str, spans: list[tuple[int, int]]) -> list[bool]:
         """For each span, whether it holds a gender term (``gender_terms`` in rules.yaml):
         one scan of the whole text."""
-        starts = sorted(m.start() for m in self._gender.get(lang, self._gender["en"]).finditer(norm_text))
-        out = []
-        for s, e in spans:
-            k = bisect_left(starts, s)
-            out.append(k < len(starts) and starts[k] < e)
-        return out
+        return _starts_in(self._gender.get(lang, self._gender["en"]), norm_text, spans)
+
+    def inclusive_in(self, norm_text: str, lang: str, spans: list[tuple[int, int]]) -> list[bool]:
+        """For each span, whether an inclusive phrase starts in it (``inclusive_markers``)."""
+        return _starts_in(self._inclusive.get(lang, self._inclusive["en"]), norm_text, spans)
 
     def has_debunking_marker(self, norm_text: str, lang: str) -> bool:
         """True when the text contains a debunking or distancing marker ("it is a myth")."""
@@ -310,7 +312,7 @@ class StereotypeRules:
             and not endorse.search(norm_text, s, e)
         ]
         for m in _QUOTED.finditer(norm_text):
-            if len(m.group(1).split()) >= 3:
+            if len(m.group(1).split()) >= _MIN_QUOTED_WORDS:
                 ranges.append((m.start(), m.end()))
         merged: list[tuple[int, int]] = []
         for a, b in sorted(ranges):
@@ -414,6 +416,16 @@ class StereotypeRules:
         if before.count('"') % 2 == 1:
             return "quoted"
         return "asserted"
+
+
+def _starts_in(pattern: re.Pattern[str], text: str, spans: list[tuple[int, int]]) -> list[bool]:
+    """For each span, whether a match of ``pattern`` in ``text`` starts inside it."""
+    starts = [m.start() for m in pattern.finditer(text)]
+    out = []
+    for s, e in spans:
+        k = bisect_left(starts, s)
+        out.append(k < len(starts) and starts[k] < e)
+    return out
 
 
 def sentence_spans(text: str) -> list[tuple[int, int]]:

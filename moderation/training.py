@@ -40,10 +40,13 @@ def prepare_examples(
         hits = rules.find(norm.text, r.lang)
         marker = rules.has_debunking_marker(norm.text, r.lang)
         distanced = rules.distanced_ranges(norm.text, r.lang)
+        whole = [(0, len(norm.text))]
+        gendered = rules.gendered_in(norm.text, r.lang, whole)[0]
+        inclusive = rules.inclusive_in(norm.text, r.lang, whole)[0]
         out.append(
             Example(
                 norm.text,
-                rule_features(hits, r.lang, r.kind, marker),
+                rule_features(hits, r.lang, r.kind, marker, gendered, inclusive),
                 distanced,
                 1 if r.is_stereotype else 0,
                 r.category,

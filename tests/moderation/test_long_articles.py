@@ -17,11 +17,12 @@ from moderation.normalise import normalise
 STARTER_DIR = Path(__file__).resolve().parents[2] / "content" / "corpus"
 
 # Starter articles the model trained on the corpus train split still holds for review (see
-# docs/moderation_eval.md, "Starter corpus"). Their worst windows are second-person help texts
-# ("you", "her", "шумо"), a genre the corpus has few acceptable passages of. The test fails when
-# another article is held, and names it; an article leaving this list is progress.
-KNOWN_HELD = {"en/helping-a-friend.md", "ru/helping-a-friend.md", "tg/free-legal-aid.md",
-              "tg/helping-a-friend.md"}
+# docs/moderation_eval.md, "Starter corpus"): one of 66. Its worst window is a list of plural
+# imperatives to parents ("читайте", "спрашивайте", "пусть ребёнок ...") whose only gender term is
+# the grandfather of a quoted question; prescriptive "пусть" and "-йте" advice is what the Russian
+# stereotyped ads sound like. The test fails when another article is held, and names it; an
+# article leaving this list is progress.
+KNOWN_HELD = {"ru/reading-together.md"}
 
 GOOD_WIFE = {
     "en": "A good wife obeys her husband.",
