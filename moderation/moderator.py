@@ -11,9 +11,19 @@ from moderation.assessment import CATEGORIES, KINDS, LANGUAGES, Assessment, Span
 from moderation.config import DecisionPolicy, default_registry_dir, load_policy
 from moderation.model import StereotypeModel, rule_features, top_spans
 from moderation.normalise import NormalisedText, detect_language, normalise
-from moderation.rules import RuleHit, StereotypeRules, sentence_spans
+from moderation.rules import RuleHit, StereotypeRules, sentence_spans, starts_in
 
-_Prepared = tuple[str, NormalisedText, list[RuleHit], np.ndarray, str, tuple[tuple[int, int], ...]]
+# (text, normalised, rule hits, rule features, language, distanced ranges,
+#  (starts of gender terms, starts of inclusive phrases))
+_Prepared = tuple[
+    str,
+    NormalisedText,
+    list[RuleHit],
+    np.ndarray,
+    str,
+    tuple[tuple[int, int], ...],
+    tuple[list[int], list[int]],
+]
 # (score, window start, (window text, distanced ranges), feature indices, feature values)
 _Window = tuple[float, int, tuple[str, tuple[tuple[int, int], ...]], np.ndarray, np.ndarray]
 _STATUS_REASON = {"asserted": "", "quoted": " (quoted)"}
@@ -73,16 +83,16 @@ class Moderator:
         highest-scoring windows are returned, highest first, since only they are used. None
         when the model needs the general path."""
         assert self.model is not None
-        _, norm, hits, rule_vec, lang, distanced = prepared
+        _, norm, hits, rule_vec, lang, distanced, (gender_at, inclusive_at) = prepared
         text = norm.text
-        spans = self._gendered_windows(text, hits, lang)
+        spans = self._gendered_windows(text, hits, gender_at)
         if spans is None:
             spans = [(0, len(text))]
             rule_mat = rule_vec.reshape(1, -1)
         else:
             markers = self.rules.debunking_markers_in(text, lang, spans)
-            gendered = self.rules.gendered_in(text, lang, spans)
-            inclusive = self.rules.inclusive_in(text, lang, spans)
+            gendered = starts_in(gender_at, spans)
+            inclusive = starts_in(inclusive_at, spans)
             rule_mat = np.vstack(
                 [
                     rule_features([h for h in hits if ws <= h.start < we], lang, kind, marker, g, inc)
@@ -109,9 +119,9 @@ class Moderator:
         recipe is not diluted away. Only windows about gender count (``_gendered_windows``).
         """
         assert self.model is not None
-        _, norm, hits, rule_vec, lang, distanced = prepared
+        _, norm, hits, rule_vec, lang, distanced, (gender_at, _) = prepared
         text = norm.text
-        spans = self._gendered_windows(text, hits, lang)
+        spans = self._gendered_windows(text, hits, gender_at)
         if spans is None:
             idx, vals = self.model.features((text, distanced), rule_vec)
             return [(self.model.score_features(idx, vals), 0, (text, distanced), idx, vals)]
@@ -141,21 +151,24 @@ class Moderator:
             spans.extend((ws + s, ws + e) for s, e, _ in top_spans(contribs, sub[0]))
         return spans
 
-    def _gendered_windows(self, text: str, hits: list[RuleHit], lang: str) -> list[tuple[int, int]] | None:
+    def _gendered_windows(
+        self, text: str, hits: list[RuleHit], gender_at: list[int]
+    ) -> list[tuple[int, int]] | None:
         """The windows of a long text that can carry a gender stereotype, or None when the
         text is to be scored whole (short, or no window qualifies).
 
         A window qualifies when it names a woman, man, girl, boy or gendered family role
-        (``gender_terms`` in rules.yaml) or a rule matched in it. The rest of a help or health
-        article -- phone numbers, symptoms, "you can call at any time" -- says nothing about
-        gender, yet second-person advice resembles the stereotyped ads of the corpus; scored
-        alone, such a window can look flagged. Passages of the corpus that reinforce a
-        stereotype name a gender 98% of the time (docs/moderation.md, "Long texts").
+        (``gender_terms`` in rules.yaml; ``gender_at`` are their starts) or a rule matched in
+        it. The rest of a help or health article -- phone numbers, symptoms, "you can call at
+        any time" -- says nothing about gender, yet second-person advice resembles the
+        stereotyped ads of the corpus; scored alone, such a window can look flagged. Passages
+        of the corpus that reinforce a stereotype name a gender 98% of the time
+        (docs/moderation.md, "Long texts").
         """
         if len(text) <= _LONG_TEXT_CHARS:
             return None
         spans = _windows(text)
-        gendered = self.rules.gendered_in(text, lang, spans)
+        gendered = starts_in(gender_at, spans)
         hit_starts = sorted(h.start for h in hits)
         keep = [
             (ws, we)
@@ -172,12 +185,11 @@ class Moderator:
         norm = normalise(text)
         hits = self.rules.find(norm.text, language)
         marker = self.rules.has_debunking_marker(norm.text, language)
-        whole = [(0, len(norm.text))]
-        gendered = self.rules.gendered_in(norm.text, language, whole)[0]
-        inclusive = self.rules.inclusive_in(norm.text, language, whole)[0]
-        vec = rule_features(hits, language, kind, marker, gendered, inclusive)
+        gender_at = self.rules.gender_starts(norm.text, language)
+        inclusive_at = self.rules.inclusive_starts(norm.text, language)
+        vec = rule_features(hits, language, kind, marker, bool(gender_at), bool(inclusive_at))
         distanced = self.rules.distanced_ranges(norm.text, language)
-        return text, norm, hits, vec, language, distanced
+        return text, norm, hits, vec, language, distanced, (gender_at, inclusive_at)
 
     def _rule_spans(self, norm: NormalisedText, hits: list[RuleHit]) -> list[Span]:
         spans = []
@@ -190,7 +202,7 @@ class Moderator:
         return spans
 
     def _from_rules(self, prepared: _Prepared, kind: str) -> Assessment:
-        _, norm, hits, _, language, _ = prepared
+        _, norm, hits, _, language, _, _ = prepared
         p = self.policy
         categories = dict.fromkeys(CATEGORIES, 0.0)
         for h in hits:
@@ -224,7 +236,7 @@ class Moderator:
         explain: bool,
         windows: list[_Window],
     ) -> Assessment:
-        _, norm, hits, _, language, _ = prepared
+        _, norm, hits, _, language, _, _ = prepared
         assert self.model is not None
         asserted = [h for h in hits if h.status == "asserted"]
         mix = dict(cat_probs)

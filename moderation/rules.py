@@ -24,6 +24,7 @@ import importlib
 import re
 from bisect import bisect_left
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -271,14 +272,21 @@ class StereotypeRules:
         # "both boys and girls", "и мужчины, и женщины", "every parent"
         self._inclusive = {k: re.compile(_expand(v["inclusive_markers"])) for k, v in langs.items()}
 
+    def gender_starts(self, norm_text: str, lang: str) -> list[int]:
+        """Ascending starts of the gender terms in the text (``gender_terms`` in rules.yaml)."""
+        return [m.start() for m in self._gender.get(lang, self._gender["en"]).finditer(norm_text)]
+
+    def inclusive_starts(self, norm_text: str, lang: str) -> list[int]:
+        """Ascending starts of the inclusive phrases in the text (``inclusive_markers``)."""
+        return [m.start() for m in self._inclusive.get(lang, self._inclusive["en"]).finditer(norm_text)]
+
     def gendered_in(self, norm_text: str, lang: str, spans: list[tuple[int, int]]) -> list[bool]:
-        """For each span, whether it holds a gender term (``gender_terms`` in rules.yaml):
-        one scan of the whole text."""
-        return _starts_in(self._gender.get(lang, self._gender["en"]), norm_text, spans)
+        """For each span, whether it holds a gender term: one scan of the whole text."""
+        return starts_in(self.gender_starts(norm_text, lang), spans)
 
     def inclusive_in(self, norm_text: str, lang: str, spans: list[tuple[int, int]]) -> list[bool]:
-        """For each span, whether an inclusive phrase starts in it (``inclusive_markers``)."""
-        return _starts_in(self._inclusive.get(lang, self._inclusive["en"]), norm_text, spans)
+        """For each span, whether an inclusive phrase starts in it."""
+        return starts_in(self.inclusive_starts(norm_text, lang), spans)
 
     def has_debunking_marker(self, norm_text: str, lang: str) -> bool:
         """True when the text contains a debunking or distancing marker ("it is a myth")."""
@@ -327,7 +335,7 @@ class StereotypeRules:
         key = lang if lang in self.rules else "en"
         rules = self.rules[key]
         hits: list[RuleHit] = []
-        sentences: list[tuple[int, int]] | None = None
+        sentences: tuple[tuple[int, int], ...] | None = None
         positions = _Positions(norm_text, self._word_starts[key])
         scanned = self._scan(key, norm_text)
         for rule in rules:
@@ -418,9 +426,8 @@ class StereotypeRules:
         return "asserted"
 
 
-def _starts_in(pattern: re.Pattern[str], text: str, spans: list[tuple[int, int]]) -> list[bool]:
-    """For each span, whether a match of ``pattern`` in ``text`` starts inside it."""
-    starts = [m.start() for m in pattern.finditer(text)]
+def starts_in(starts: list[int], spans: list[tuple[int, int]]) -> list[bool]:
+    """For each [start, end) span, whether one of the ascending ``starts`` lies inside it."""
     out = []
     for s, e in spans:
         k = bisect_left(starts, s)
@@ -428,12 +435,15 @@ def _starts_in(pattern: re.Pattern[str], text: str, spans: list[tuple[int, int]]
     return out
 
 
-def sentence_spans(text: str) -> list[tuple[int, int]]:
+def sentence_spans(text: str) -> tuple[tuple[int, int], ...]:
     """[start, end) of each sentence (split at . ! ? ; and new lines)."""
     return _sentences(text)
 
 
-def _sentences(text: str) -> list[tuple[int, int]]:
+@lru_cache(maxsize=8)
+def _sentences(text: str) -> tuple[tuple[int, int], ...]:
+    """``sentence_spans``; memoised, as the rules, the distanced ranges and the windows of one
+    text all need them (a string keeps its hash, so a hit costs one comparison)."""
     spans = []
     pos = 0
     for m in _SENTENCE_END.finditer(text):
@@ -441,10 +451,10 @@ def _sentences(text: str) -> list[tuple[int, int]]:
         pos = m.end()
     if pos < len(text):
         spans.append((pos, len(text)))
-    return spans
+    return tuple(spans)
 
 
-def _sentence_of(sentences: list[tuple[int, int]], index: int) -> tuple[int, int]:
+def _sentence_of(sentences: tuple[tuple[int, int], ...], index: int) -> tuple[int, int]:
     for s, e in sentences:
         if s <= index < e:
             return s, e

@@ -77,8 +77,9 @@ def test_a_rule_hit_counts_even_without_a_gender_term(moderator: Moderator) -> N
 def test_gender_free_windows_are_not_scored(moderator: Moderator) -> None:
     text = ADVICE["en"] * 3 + "Her husband cooks on Fridays. " + ADVICE["en"] * 3
     norm = text.lower()
-    windows = moderator._gendered_windows(norm, [], "en")
+    windows = moderator._gendered_windows(norm, [], moderator.rules.gender_starts(norm, "en"))
     assert windows is not None and len(windows) == 1
     ws, we = windows[0]
     assert "her husband" in norm[ws:we]
-    assert moderator._gendered_windows(ADVICE["en"] * 6, [], "en") is None
+    advice = (ADVICE["en"] * 6).lower()
+    assert moderator._gendered_windows(advice, [], moderator.rules.gender_starts(advice, "en")) is None
