@@ -261,6 +261,16 @@ class StereotypeRules:
             for lang, rules in self.rules.items()
         }
         self._scan_indexed = {k: {r.rule_id for r in v} for k, v in self._indexed_rules.items()}
+        # anchor -> positions (in rule order) of the word-anchored rules it starts
+        self._anchor_rules: dict[str, dict[str, tuple[int, ...]]] = {}
+        for lang, indexed in self._indexed_rules.items():
+            by_anchor: dict[str, list[int]] = {}
+            for i, r in enumerate(indexed):
+                for a, _ in r.anchors or ():
+                    if i not in by_anchor.setdefault(a, []):
+                        by_anchor[a].append(i)
+            self._anchor_rules[lang] = {a: tuple(v) for a, v in by_anchor.items()}
+        self._anchor_len = max((len(a) for v in self._anchor_rules.values() for a in v), default=0)
         self._word_memo: dict[str, dict[str, tuple[str, ...]]] = {k: {} for k in self.rules}
         self._debunk = {k: re.compile(_expand(v["debunking_markers"])) for k, v in langs.items()}
         self._negation = {k: re.compile(_expand(v["negation"])) for k, v in langs.items()}
@@ -389,12 +399,17 @@ class StereotypeRules:
         rule's anchors (word-anchored rules with at least one such word only)."""
         memo = self._word_memo[key]
         rules = self._indexed_rules[key]
+        anchor_rules = self._anchor_rules[key]
         found: dict[str, list[int]] = {}
         for m in self._word_starts[key].finditer(text):
             word = m.group()
             ids = memo.get(word)
             if ids is None:
-                ids = tuple(r.rule_id for r in rules if any(word.startswith(a) for a, _ in r.anchors or ()))
+                # the rules one of whose anchors is a prefix of the word, in rule order
+                found_at: set[int] = set()
+                for k in range(1, min(len(word), self._anchor_len) + 1):
+                    found_at.update(anchor_rules.get(word[:k], ()))
+                ids = tuple(rules[i].rule_id for i in sorted(found_at))
                 if len(memo) >= _WORD_MEMO_MAX:
                     memo.clear()
                 memo[word] = ids
