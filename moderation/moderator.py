@@ -14,7 +14,7 @@ from moderation.normalise import NormalisedText, detect_language, normalise
 from moderation.rules import RuleHit, StereotypeRules, sentence_spans, starts_in
 
 # (text, normalised, rule hits, rule features, language, distanced ranges,
-#  (starts of gender terms, starts of inclusive phrases))
+#  (starts of gender terms, of gender terms and pronouns, of inclusive phrases))
 _Prepared = tuple[
     str,
     NormalisedText,
@@ -22,7 +22,7 @@ _Prepared = tuple[
     np.ndarray,
     str,
     tuple[tuple[int, int], ...],
-    tuple[list[int], list[int]],
+    tuple[list[int], list[int], list[int]],
 ]
 # (score, window start, (window text, distanced ranges), feature indices, feature values)
 _Window = tuple[float, int, tuple[str, tuple[tuple[int, int], ...]], np.ndarray, np.ndarray]
@@ -83,7 +83,7 @@ class Moderator:
         highest-scoring windows are returned, highest first, since only they are used. None
         when the model needs the general path."""
         assert self.model is not None
-        _, norm, hits, rule_vec, lang, distanced, (gender_at, inclusive_at) = prepared
+        _, norm, hits, rule_vec, lang, distanced, (gender_at, person_at, inclusive_at) = prepared
         text = norm.text
         spans = self._gendered_windows(text, hits, gender_at)
         if spans is None:
@@ -91,7 +91,7 @@ class Moderator:
             rule_mat = rule_vec.reshape(1, -1)
         else:
             markers = self.rules.debunking_markers_in(text, lang, spans)
-            gendered = starts_in(gender_at, spans)
+            gendered = starts_in(person_at, spans)
             inclusive = starts_in(inclusive_at, spans)
             rule_mat = np.vstack(
                 [
@@ -119,7 +119,7 @@ class Moderator:
         recipe is not diluted away. Only windows about gender count (``_gendered_windows``).
         """
         assert self.model is not None
-        _, norm, hits, rule_vec, lang, distanced, (gender_at, _) = prepared
+        _, norm, hits, rule_vec, lang, distanced, (gender_at, _, _) = prepared
         text = norm.text
         spans = self._gendered_windows(text, hits, gender_at)
         if spans is None:
@@ -186,10 +186,11 @@ class Moderator:
         hits = self.rules.find(norm.text, language)
         marker = self.rules.has_debunking_marker(norm.text, language)
         gender_at = self.rules.gender_starts(norm.text, language)
+        person_at = sorted(gender_at + self.rules.pronoun_starts(norm.text, language))
         inclusive_at = self.rules.inclusive_starts(norm.text, language)
-        vec = rule_features(hits, language, kind, marker, bool(gender_at), bool(inclusive_at))
+        vec = rule_features(hits, language, kind, marker, bool(person_at), bool(inclusive_at))
         distanced = self.rules.distanced_ranges(norm.text, language)
-        return text, norm, hits, vec, language, distanced, (gender_at, inclusive_at)
+        return text, norm, hits, vec, language, distanced, (gender_at, person_at, inclusive_at)
 
     def _rule_spans(self, norm: NormalisedText, hits: list[RuleHit]) -> list[Span]:
         spans = []

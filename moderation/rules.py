@@ -279,6 +279,7 @@ class StereotypeRules:
         self._endorse = {k: re.compile(_expand(v["endorsement_markers"])) for k, v in langs.items()}
         # words naming a woman, man, girl, boy or gendered family role
         self._gender = {k: re.compile(_expand(v["gender_terms"])) for k, v in langs.items()}
+        self._pronouns = {k: re.compile(_expand(v["gender_pronouns"])) for k, v in langs.items()}
         # "both boys and girls", "и мужчины, и женщины", "every parent"
         self._inclusive = {k: re.compile(_expand(v["inclusive_markers"])) for k, v in langs.items()}
 
@@ -286,13 +287,19 @@ class StereotypeRules:
         """Ascending starts of the gender terms in the text (``gender_terms`` in rules.yaml)."""
         return [m.start() for m in self._gender.get(lang, self._gender["en"]).finditer(norm_text)]
 
+    def pronoun_starts(self, norm_text: str, lang: str) -> list[int]:
+        """Ascending starts of the gendered pronouns that are not gender terms (``gender_pronouns``:
+        Russian "он/она", which may also stand for a thing)."""
+        return [m.start() for m in self._pronouns.get(lang, self._pronouns["en"]).finditer(norm_text)]
+
     def inclusive_starts(self, norm_text: str, lang: str) -> list[int]:
         """Ascending starts of the inclusive phrases in the text (``inclusive_markers``)."""
         return [m.start() for m in self._inclusive.get(lang, self._inclusive["en"]).finditer(norm_text)]
 
     def gendered_in(self, norm_text: str, lang: str, spans: list[tuple[int, int]]) -> list[bool]:
-        """For each span, whether it holds a gender term: one scan of the whole text."""
-        return starts_in(self.gender_starts(norm_text, lang), spans)
+        """For each span, whether it holds a gender term or pronoun (the model's feature)."""
+        starts = sorted(self.gender_starts(norm_text, lang) + self.pronoun_starts(norm_text, lang))
+        return starts_in(starts, spans)
 
     def inclusive_in(self, norm_text: str, lang: str, spans: list[tuple[int, int]]) -> list[bool]:
         """For each span, whether an inclusive phrase starts in it."""

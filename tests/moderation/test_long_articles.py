@@ -17,12 +17,9 @@ from moderation.normalise import normalise
 STARTER_DIR = Path(__file__).resolve().parents[2] / "content" / "corpus"
 
 # Starter articles the model trained on the corpus train split still holds for review (see
-# docs/moderation_eval.md, "Starter corpus"): one of 66. Its worst window is a list of plural
-# imperatives to parents ("читайте", "спрашивайте", "пусть ребёнок ...") whose only gender term is
-# the grandfather of a quoted question; prescriptive "пусть" and "-йте" advice is what the Russian
-# stereotyped ads sound like. The test fails when another article is held, and names it; an
-# article leaving this list is progress.
-KNOWN_HELD = {"ru/reading-together.md"}
+# docs/moderation_eval.md, "Starter corpus"): none today, so the bound is zero. The test fails
+# when an article is held, and names it.
+KNOWN_HELD: set[str] = set()
 
 GOOD_WIFE = {
     "en": "A good wife obeys her husband.",
