@@ -12,10 +12,11 @@ import math
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any, Literal
+from typing import Any, Literal, cast
 
 from sqlalchemy import or_, select, update
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session, scoped_session
 
 from backend.clock import as_utc, now
 from backend.errors import Problem, validation_problem
@@ -121,16 +122,20 @@ def create_alert(device: Device, *, alert_id: str, fix: Fix | None, trigger: str
     """Store the alert durably with its relay job; ``(alert, created)``.
 
     A retry with the same id (or the same alert arriving once by data and once by SMS) returns the
-    existing alert; concurrent retries race on the primary key and the loser reads the winner's row.
-    An id already used by another device is refused (409).
+    existing alert: the insert fails on the primary key or on (device, short id), and the stored
+    row is read instead. An id already used by another device is refused (409).
     """
     if trigger not in TRIGGERS:
         raise validation_problem(f"trigger must be one of {', '.join(TRIGGERS)}")
     if locale not in ("tg", "ru", "en"):
         raise validation_problem("locale must be tg, ru or en")
-    existing = _existing(device, alert_id)
-    if existing is not None:
-        return existing, False
+    # Optimistic: a new alert is by far the common case, so no lookup first. A retry (same id, or
+    # same device and short id) fails the insert on a unique constraint and is answered with the
+    # stored alert; a concurrent retry loses the same race and is answered the same way.
+    if db.session.identity_key(Alert, alert_id) in db.session.identity_map:  # loaded already: no SQL
+        existing = _existing(device, alert_id)
+        if existing is not None:
+            return existing, False
     current = now()
     alert = Alert(id=alert_id, device_id=device.id, short_ref=alert_id[:12], code=random_code(6),
                   status=ALERT_RECEIVED, drill=drill, trigger=trigger, locale=locale,
@@ -142,18 +147,24 @@ def create_alert(device: Device, *, alert_id: str, fix: Fix | None, trigger: str
                                       "location": fix is not None}, created_at=current))
     if fix is not None:
         _add_fix(alert_id, fix)
-    job = outbox.enqueue(alert_id, "alert", 0)
+    job_id = outbox.enqueue(alert_id, "alert", 0).id
+    session = cast("scoped_session[Session]", db.session)()  # the request's own Session
+    # What was just written is what the answer shows: keep it loaded instead of reading the new
+    # rows back (two SELECTs on the intake path) after the commit.
+    session.expire_on_commit = False
     try:
-        db.session.commit()
+        session.commit()
     except IntegrityError:
-        db.session.rollback()
+        session.rollback()
         existing = _existing(device, alert_id)
         if existing is None:
             raise
         return existing, False
+    finally:
+        session.expire_on_commit = True
     log.info("alert received", extra={"event": "sos.received", "alert": alert_id[:8],
                                       "channel": channel, "drill": drill})
-    outbox.dispatch([job.id])
+    outbox.dispatch([job_id])
     return alert, True
 
 

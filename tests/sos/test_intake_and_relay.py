@@ -136,3 +136,24 @@ def test_drill_alerts_reach_only_drill_numbers(client: FlaskClient, register: An
     reached = {c.to for c in twilio_mock.created}
     assert reached == {DRILL[0]}
     assert twilio_mock.sms_to(DRILL[0])[0].body.startswith("МАШҚ")
+
+
+def test_retries_in_a_fresh_session_are_answered_from_the_stored_alert(client: FlaskClient,
+                                                                     register: Any) -> None:
+    # Intake inserts without looking first; a retry in another request (a fresh session, as in
+    # production) must fail on the unique constraints and answer with the stored alert.
+    device, other = register(), register()
+    body = new_alert_body()
+    assert client.post("/api/v1/alerts", json=body, headers=device["auth"]).status_code == 201
+    db.session.remove()
+    again = client.post("/api/v1/alerts", json=body, headers=device["auth"])
+    assert again.status_code == 200 and again.get_json()["id"] == body["id"]
+    db.session.remove()
+    same_short_id = {**body, "id": body["id"][:14] + "ffff-ffff-ffffffffffff"}
+    short = client.post("/api/v1/alerts", json=same_short_id, headers=device["auth"])
+    assert short.status_code == 200 and short.get_json()["id"] == body["id"]
+    db.session.remove()
+    assert client.post("/api/v1/alerts", json=body, headers=other["auth"]).status_code == 409
+    db.session.remove()
+    assert db.session.scalar(select(func.count()).select_from(Alert)) == 1
+    assert db.session.scalar(select(func.count()).select_from(OutboxMessage)) == 1
