@@ -450,9 +450,11 @@ class StereotypeModel:
         all_pieces: list[str] = []
         tok_lens: list[int] = []
         piece_lens: list[int] = []
+        plain: list[bool] = []  # windows without distanced ranges
         for ws, we in windows:
             n_toks, n_pieces = len(all_toks), len(all_pieces)
             inside = [(a, b) for a, b in distanced if a < we and b > ws]
+            plain.append(not inside)
             if not inside:
                 all_toks += _WORD_RE.findall(text, ws, we)
                 all_pieces += text[ws:we].split()
@@ -491,7 +493,7 @@ class StereotypeModel:
         uni = flat >= 0
         w_feat = np.concatenate([flat[uni], bids[pos[hit]]])
         w_win = np.concatenate([win[uni], win[1:][pair][hit]])
-        word_block = _tfidf_block(w_win * n_word + w_feat, n_word, self.word_vec.idf_, n_win)
+        word_block, _ = _tfidf_block(w_win * n_word + w_feat, n_word, self.word_vec.idf_, n_win)
         # character n-grams
         if char_arrays:
             c_lens = np.fromiter(map(len, char_arrays), dtype=np.int64, count=len(char_arrays))
@@ -499,14 +501,24 @@ class StereotypeModel:
             c_win = np.repeat(np.repeat(np.arange(n_win, dtype=np.int64), piece_lens), c_lens)
         else:
             c_feat = c_win = np.zeros(0, dtype=np.int64)
-        char_block = _tfidf_block(c_win * self.n_char + c_feat, self.n_char, self.char_vec.idf_, n_win)
+        char_block, char_counts = _tfidf_block(
+            c_win * self.n_char + c_feat, self.n_char, self.char_vec.idf_, n_win
+        )
         for (bw, bj, bv), offset in ((word_block, 0), (char_block, n_word)):
             d += np.bincount(bw, weights=coef[bj + offset] * bv, minlength=n_win)
         base = n_word + self.n_char
         d += rule_mat @ (coef[base : base + rule_mat.shape[1]] * self.params.rule_feature_weight)
         pa, pb = self.platt
         scores = 1.0 / (1.0 + np.exp(-(pa * d + pb)))
-        return WindowScores(scores, word_block, char_block, n_word, base, rule_mat, self.params)
+        tokens = WindowTokens(
+            flat,
+            np.concatenate([[0], np.cumsum(tok_lens)]),
+            char_arrays,
+            np.concatenate([[0], np.cumsum(piece_lens)]),
+            plain,
+            char_counts,
+        )
+        return WindowScores(scores, word_block, char_block, n_word, base, rule_mat, self.params, tokens)
 
     def score_features(self, idx: np.ndarray, vals: np.ndarray) -> float:
         """Calibrated score from ``features`` output."""
@@ -541,27 +553,33 @@ class StereotypeModel:
             out.append({c: float(row[classes.index(c)]) if c in classes else 0.0 for c in CATEGORIES})
         return out
 
-    def _word_occurrences(self, doc: Doc) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
+    def _word_occurrences(
+        self, doc: Doc, word_ids: np.ndarray | None = None
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
         """(feature, start, end) of each in-vocabulary word n-gram of ``doc``, in the order of
         ``iter_word_features``, without building n-gram strings; None when the vocabulary
-        cannot be keyed by unigram indices."""
+        cannot be keyed by unigram indices. ``word_ids``: the unigram indices of the document's
+        words as ``score_windows`` looked them up (with distanced words' "~"), reused."""
         bigrams = self._bigram_table()
         if bigrams is None:
             return None
         assert self.word_vec is not None
         text, ranges = doc
         ms = list(_WORD_RE.finditer(text))
-        words = [m.group() for m in ms]
-        if ranges:
-            starts = [a for a, _ in ranges]
-            for i, m in enumerate(ms):
-                k = bisect_right(starts, m.start()) - 1
-                if k >= 0 and m.start() < ranges[k][1]:
-                    words[i] = "~" + words[i]
-        ws = np.fromiter((m.start() for m in ms), dtype=np.int64, count=len(ms))
-        we = np.fromiter((m.end() for m in ms), dtype=np.int64, count=len(ms))
-        get = self.word_vec.vocabulary_.get
-        uid = np.fromiter(map(get, words, repeat(-1)), dtype=np.int64, count=len(ms))
+        ws = np.fromiter(map(_start, ms), dtype=np.int64, count=len(ms))
+        we = np.fromiter(map(_end, ms), dtype=np.int64, count=len(ms))
+        if word_ids is not None and len(word_ids) == len(ms):
+            uid = word_ids
+        else:
+            words = [m.group() for m in ms]
+            if ranges:
+                starts = [a for a, _ in ranges]
+                for i, m in enumerate(ms):
+                    k = bisect_right(starts, m.start()) - 1
+                    if k >= 0 and m.start() < ranges[k][1]:
+                        words[i] = "~" + words[i]
+            get = self.word_vec.vocabulary_.get
+            uid = np.fromiter(map(get, words, repeat(-1)), dtype=np.int64, count=len(ms))
         uni = uid >= 0
         feats, s_out, e_out = [uid[uni]], [ws[uni]], [we[uni]]
         if self.params.word_ngrams[1] == 2 and len(ms) > 1:
@@ -577,14 +595,20 @@ class StereotypeModel:
         return np.concatenate(feats), np.concatenate(s_out), np.concatenate(e_out)
 
     def word_contributions(
-        self, doc: Doc, idx: np.ndarray, vals: np.ndarray, fast: bool = True
+        self,
+        doc: Doc,
+        idx: np.ndarray,
+        vals: np.ndarray,
+        fast: bool = True,
+        scored: tuple[WindowScores, int] | None = None,
     ) -> list[tuple[int, int, float]]:
         """Per whitespace-token contributions (start, end, contribution) towards "stereotype",
         from the document's ``features`` output (``idx``, ``vals``).
 
         Each n-gram feature's contribution (coef * value) is shared between its occurrences,
         and each occurrence's share between the tokens it covers. ``fast=False`` gives the
-        reference computation (n-gram strings, a Python loop).
+        reference computation (n-gram strings, a Python loop). ``scored``: the
+        ``score_windows`` result and window number ``doc`` is, whose tokens are reused.
         """
         assert self.clf is not None and self.word_vec is not None and self.char_vec is not None
         text = doc[0]
@@ -597,13 +621,44 @@ class StereotypeModel:
         in_word = idx < self.n_word
         order = np.argsort(idx, kind="stable")  # usually sorted already: fast
         sorted_idx = idx[order]
-        occ_arrays = self._word_occurrences(doc) if fast else None
+        kept = scored[0].tokens if fast and scored is not None else None
+        word_ids = None
+        if kept is not None and scored is not None:
+            w = scored[1]
+            word_ids = kept.word_ids[kept.word_bounds[w] : kept.word_bounds[w + 1]]
+        occ_arrays = self._word_occurrences(doc, word_ids) if fast else None
         if occ_arrays is not None:
             scores += self._word_scores(occ_arrays, idx[in_word], vals[in_word], starts, coef)
         else:
             values = dict(zip(idx[in_word].tolist(), vals[in_word].tolist(), strict=True))
             scores += self._word_scores_reference(doc, values, starts, coef)
+        if kept is not None and scored is not None and kept.plain[scored[1]]:
+            w = scored[1]
+            arrays = kept.char_ids[kept.char_bounds[w] : kept.char_bounds[w + 1]]
+            if len(arrays) == len(tokens):
+                self._add_window_char_contributions(scores, arrays, scored[0], w, coef)
+                return [(s, e, float(sc)) for (s, e), sc in zip(tokens, scores, strict=True)]
         return self._add_char_contributions(doc, tokens, starts, scores, idx, vals, order, sorted_idx)
+
+    def _add_window_char_contributions(
+        self, scores: np.ndarray, arrays: list[np.ndarray], scored: WindowScores, w: int, coef: np.ndarray
+    ) -> None:
+        """``_add_char_contributions`` for a window without distanced ranges, from the
+        character n-grams ``score_windows`` looked up for its tokens (``arrays``, one per token)
+        and the window's counts: the same shares, added to ``scores`` in the same order."""
+        assert scored.tokens is not None
+        if not arrays:
+            return
+        lens = np.fromiter(map(len, arrays), dtype=np.int64, count=len(arrays))
+        all_ids = np.concatenate(arrays)
+        if not len(all_ids):
+            return
+        owner = np.repeat(np.arange(len(arrays)), lens)
+        bw, bj, bv = scored.char
+        lo, hi = np.searchsorted(bw, [w, w + 1])
+        pos = np.searchsorted(bj[lo:hi], all_ids) + lo
+        share = coef[all_ids + self.n_word] * bv[pos] / scored.tokens.char_counts[pos]
+        np.add.at(scores, owner, share)
 
     def _word_scores(
         self,
@@ -703,6 +758,14 @@ class StereotypeModel:
         return [(s, e, float(sc)) for (s, e), sc in zip(tokens, scores, strict=True)]
 
 
+def _start(m: re.Match[str]) -> int:
+    return m.start()
+
+
+def _end(m: re.Match[str]) -> int:
+    return m.end()
+
+
 def _macro_f1_threshold(scores: np.ndarray, y: np.ndarray) -> float:
     from sklearn.metrics import f1_score
 
@@ -750,15 +813,28 @@ def word_counter(text: str) -> Counter[str]:
 
 def _tfidf_block(
     keys: np.ndarray, n_features: int, idf: np.ndarray, n_win: int
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+) -> tuple[tuple[np.ndarray, np.ndarray, np.ndarray], np.ndarray]:
     """(window, feature, value) of the sublinear tf-idf, L2-normalised per window, from
-    ``window * n_features + feature`` keys with repeats; sorted by window then feature."""
+    ``window * n_features + feature`` keys with repeats; sorted by window then feature; and
+    the raw counts in the same order."""
     uniq, counts = np.unique(keys, return_counts=True)
     win, feat = np.divmod(uniq, n_features)
     v = (1.0 + np.log(counts)) * idf[feat]
     norm = np.sqrt(np.bincount(win, weights=v * v, minlength=n_win))
     v = v / np.where(norm > 0, norm, 1.0)[win]
-    return win, feat, v
+    return (win, feat, v), counts
+
+
+@dataclass
+class WindowTokens:
+    """The tokens ``score_windows`` looked up, kept for explaining the worst windows."""
+
+    word_ids: np.ndarray  # unigram index (-1 when unknown) of each word token, all windows
+    word_bounds: np.ndarray  # window w's word tokens: word_ids[word_bounds[w]:word_bounds[w + 1]]
+    char_ids: list[np.ndarray]  # character n-gram indices of each whitespace token scored
+    char_bounds: np.ndarray  # window w's whitespace tokens: char_ids[char_bounds[w]:...]
+    plain: list[bool]  # the window holds no distanced range
+    char_counts: np.ndarray  # count of each (window, character n-gram) of the char block
 
 
 @dataclass
@@ -772,6 +848,7 @@ class WindowScores:
     rule_base: int
     rule_mat: np.ndarray
     params: ModelParams
+    tokens: WindowTokens | None = None
 
     def features(self, w: int) -> tuple[np.ndarray, np.ndarray]:
         """(indices, values) of window ``w``, as ``StereotypeModel.features`` gives them."""

@@ -9,7 +9,7 @@ import numpy as np
 
 from moderation.assessment import CATEGORIES, KINDS, LANGUAGES, Assessment, Span
 from moderation.config import DecisionPolicy, default_registry_dir, load_policy
-from moderation.model import StereotypeModel, rule_features, top_spans
+from moderation.model import StereotypeModel, WindowScores, rule_features, top_spans
 from moderation.normalise import NormalisedText, detect_language, normalise
 from moderation.rules import RuleHit, StereotypeRules, sentence_spans, starts_in
 
@@ -24,8 +24,16 @@ _Prepared = tuple[
     tuple[tuple[int, int], ...],
     tuple[list[int], list[int], list[int]],
 ]
-# (score, window start, (window text, distanced ranges), feature indices, feature values)
-_Window = tuple[float, int, tuple[str, tuple[tuple[int, int], ...]], np.ndarray, np.ndarray]
+# (score, window start, (window text, distanced ranges), feature indices, feature values,
+#  the one-pass scoring and the window's number in it, whose tokens the explanation reuses)
+_Window = tuple[
+    float,
+    int,
+    tuple[str, tuple[tuple[int, int], ...]],
+    np.ndarray,
+    np.ndarray,
+    tuple[WindowScores, int] | None,
+]
 _STATUS_REASON = {"asserted": "", "quoted": " (quoted)"}
 
 
@@ -73,7 +81,7 @@ class Moderator:
             windows = self._windows_fast(p, kind) if self.fast else None
             if windows is None:
                 windows = self._scored_windows(p, kind)
-            score, _, _, idx, vals = max(windows, key=lambda w: w[0])
+            score, _, _, idx, vals, _ = max(windows, key=lambda w: w[0])
             cats = self.model.category_features(idx, vals)
             out.append(self._from_model(p, kind, score, cats, explain, windows))
         return out
@@ -108,7 +116,7 @@ class Moderator:
             ws, we = spans[w]
             ranges = tuple((max(a, ws) - ws, min(b, we) - ws) for a, b in distanced if a < we and b > ws)
             idx, vals = scored.features(w)
-            out.append((float(scored.scores[w]), ws, (text[ws:we], ranges), idx, vals))
+            out.append((float(scored.scores[w]), ws, (text[ws:we], ranges), idx, vals, (scored, w)))
         return out
 
     def _scored_windows(self, prepared: _Prepared, kind: str) -> list[_Window]:
@@ -124,7 +132,7 @@ class Moderator:
         spans = self._gendered_windows(text, hits, gender_at)
         if spans is None:
             idx, vals = self.model.features((text, distanced), rule_vec)
-            return [(self.model.score_features(idx, vals), 0, (text, distanced), idx, vals)]
+            return [(self.model.score_features(idx, vals), 0, (text, distanced), idx, vals, None)]
         scored: list[_Window] = []
         for ws, we in spans:
             ranges = tuple((max(a, ws) - ws, min(b, we) - ws) for a, b in distanced if a < we and b > ws)
@@ -138,7 +146,7 @@ class Moderator:
                 self.rules.inclusive_in(sub[0], lang, [(0, len(sub[0]))])[0],
             )
             idx, vals = self.model.features(sub, vec)
-            scored.append((self.model.score_features(idx, vals), ws, sub, idx, vals))
+            scored.append((self.model.score_features(idx, vals), ws, sub, idx, vals, None))
         return scored
 
     def _model_spans(self, windows: list[_Window], max_windows: int = 2) -> list[tuple[int, int]]:
@@ -146,8 +154,8 @@ class Moderator:
         highest-scoring windows only (fast, and local to the offending paragraph)."""
         assert self.model is not None
         spans: list[tuple[int, int]] = []
-        for _, ws, sub, idx, vals in sorted(windows, key=lambda w: -w[0])[:max_windows]:
-            contribs = self.model.word_contributions(sub, idx, vals, fast=self.fast)
+        for _, ws, sub, idx, vals, scored in sorted(windows, key=lambda w: -w[0])[:max_windows]:
+            contribs = self.model.word_contributions(sub, idx, vals, fast=self.fast, scored=scored)
             spans.extend((ws + s, ws + e) for s, e, _ in top_spans(contribs, sub[0]))
         return spans
 

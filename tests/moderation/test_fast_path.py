@@ -50,3 +50,24 @@ def test_fast_path_matches_the_reference_on_the_whole_corpus(
             assert fast.categories[c] == pytest.approx(v, abs=1e-6), text
         assert fast.spans == slow.spans, text
         assert fast.lang == slow.lang
+
+
+def test_explanations_reusing_the_scoring_tokens_are_identical(
+    moderator: Moderator, corpus_dir: Path
+) -> None:
+    """The worst windows' word contributions computed from the tokens ``score_windows`` kept
+    equal (bit for bit) those computed by tokenising the window again."""
+    assert moderator.model is not None
+    by_lang: dict[str, list[str]] = {}
+    for r in load_corpus(corpus_dir):
+        by_lang.setdefault(r.lang, []).append(r.text)
+    reused = 0
+    for text in _long_articles(by_lang):
+        windows = moderator._windows_fast(moderator._prepare(text, "article", None), "article")
+        assert windows is not None
+        for _, _, sub, idx, vals, scored in windows:
+            assert scored is not None and scored[0].tokens is not None
+            reused += scored[0].tokens.plain[scored[1]]
+            again = moderator.model.word_contributions(sub, idx, vals)
+            assert moderator.model.word_contributions(sub, idx, vals, scored=scored) == again
+    assert reused > 0
