@@ -248,7 +248,9 @@ class StereotypeRules:
     """The rule set for all three languages; ``find`` returns hits in context."""
 
     def __init__(self, path: str | Path | None = None) -> None:
-        data = yaml.safe_load(Path(path or RULES_FILE).read_text(encoding="utf-8"))
+        # libyaml's safe loader when built (same result, about 5x faster: load time)
+        loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+        data = yaml.load(Path(path or RULES_FILE).read_text(encoding="utf-8"), Loader=loader)  # noqa: S506
         self.version: str = str(data.get("version", "rules-1"))
         langs: dict[str, dict[str, Any]] = data["languages"]
         self.rules: dict[str, list[Rule]] = {
