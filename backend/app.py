@@ -96,7 +96,9 @@ class HushbakhtFlask(Flask):
         try:
             return self._ensured[func]
         except KeyError:
-            ensured = self._ensured[func] = super().ensure_sync(func)
+            ensured = super().ensure_sync(func)
+            if len(self._ensured) < 4096:  # per-request callables (as_view, closures) must not grow it
+                self._ensured[func] = ensured
             return ensured
         except TypeError:  # an unhashable callable: ask every time
             return super().ensure_sync(func)

@@ -81,9 +81,15 @@ class RecentClock:
                 and time.monotonic() - self._read_at < self.interval)
 
     def fresh_value(self) -> int | None:
-        """The clock if the last reading is still fresh, else None (without reading it)."""
-        value = self._value
-        return value if self._fresh() else None
+        """The clock if the last reading is still fresh, else None (without reading it).
+
+        Freshness is checked before the value is read: ``value()`` stores the value before the
+        stamps that make it fresh, so the value read after a passing check is that reading's or a
+        newer one, never an older one labelled fresh by another thread's re-read in between.
+        """
+        if not self._fresh():
+            return None
+        return self._value
 
     def value(self, session: Session) -> int:
         """The clock, read through ``session`` only when the last reading is too old."""

@@ -151,7 +151,7 @@ def create_alert(device: Device, *, alert_id: str, fix: Fix | None, trigger: str
     session = cast("scoped_session[Session]", db.session)()  # the request's own Session
     # What was just written is what the answer shows: keep it loaded instead of reading the new
     # rows back (two SELECTs on the intake path) after the commit.
-    session.expire_on_commit = False
+    expire_on_commit, session.expire_on_commit = session.expire_on_commit, False
     try:
         session.commit()
     except IntegrityError:
@@ -161,7 +161,7 @@ def create_alert(device: Device, *, alert_id: str, fix: Fix | None, trigger: str
             raise
         return existing, False
     finally:
-        session.expire_on_commit = True
+        session.expire_on_commit = expire_on_commit
     log.info("alert received", extra={"event": "sos.received", "alert": alert_id[:8],
                                       "channel": channel, "drill": drill})
     outbox.dispatch([job_id])

@@ -172,3 +172,24 @@ def test_the_edge_keeps_a_bounded_number_of_responses(client: FlaskClient) -> No
     for limit in range(1, 7):
         assert client.get(f"/api/v1/articles?locale=ru&limit={limit}").status_code == 200
     assert len(edge._items) == 3
+
+
+def test_a_clock_reread_between_check_and_read_never_yields_an_older_version() -> None:
+    # Another thread re-reading the clock (new value, then new stamps) while a lookup asks for
+    # the fresh value: the lookup must get the new value or None, never the old one as fresh.
+    import time
+
+    from backend.models import content as content_model
+
+    clock = RecentClock(interval=3600)
+    clock._value, clock._read_at = 1, float("-inf")  # an old reading, no longer fresh
+    clock._commits_seen = content_model._commits_that_moved_the_clock
+    real_fresh = clock._fresh
+
+    def fresh_with_a_reread_in_between() -> bool:
+        clock._value = 2
+        clock._read_at = time.monotonic()
+        return real_fresh()
+
+    clock._fresh = fresh_with_a_reread_in_between  # type: ignore[method-assign]
+    assert clock.fresh_value() in (None, 2)
