@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
+
 from moderation.corpus import load_crows_gender, load_edos, load_rubia_gender
+from moderation.edos import NbLogisticRegression, normalise_edos
 from moderation.evaluation import evaluate_edos, evaluate_rubia
 from moderation.moderator import Moderator
 
@@ -18,6 +21,27 @@ def test_edos_has_the_official_splits(public_dir: Path) -> None:
 def test_edos_pipeline_learns_something_on_a_small_subset(public_dir: Path) -> None:
     report = evaluate_edos(public_dir, limit=800)
     assert report["macro_f1"] > 0.6
+    assert report["dev_macro_f1"] > 0.6
+
+
+def test_edos_evaluation_is_deterministic(public_dir: Path) -> None:
+    """Two runs give the same figures, and two fits on the same rows the same scores to the last bit."""
+    first = evaluate_edos(public_dir, limit=600)
+    second = evaluate_edos(public_dir, limit=600)
+    first.pop("train_seconds")
+    second.pop("train_seconds")
+    assert first == second
+
+    rows = [(t, y) for t, y, _, s in load_edos(public_dir) if s == "train"][:600]
+    texts, labels = [t for t, _ in rows], [y for _, y in rows]
+    probe = [t for t, _, _, s in load_edos(public_dir) if s == "dev"][:100]
+    a = NbLogisticRegression().fit(texts, labels).decision_function(probe)
+    b = NbLogisticRegression().fit(texts, labels).decision_function(probe)
+    assert np.array_equal(a, b)
+
+
+def test_edos_normalisation_masks_users_and_urls() -> None:
+    assert normalise_edos("[USER] Look  at https://x.y/z &amp; [URL]") == "xxuser look at xxurl & xxurl"
 
 
 def test_rubia_pairs_are_deduplicated_and_scored(public_dir: Path, moderator: Moderator) -> None:
