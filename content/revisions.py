@@ -53,11 +53,17 @@ def changed_fields(older: Mapping[str, str], newer: Mapping[str, str]) -> list[s
 def moderation_text(kind: str, fields: Mapping[str, str]) -> str:
     """The text the moderation gate assesses for a revision: everything a reader would see.
 
-    Articles: title, summary and body. Ads: the creative text and the image description (a picture
-    can carry a stereotype as well as words can).
+    Articles: title, summary, body, then their tags (the app shows them; "-" read as a space). Ads:
+    the creative text, the image description (a picture can carry a stereotype as well as words
+    can), then the advertiser's name (the app shows it beside the ad). What is appended comes last,
+    so the offsets of spans in the main text do not depend on it.
     """
     if kind == "ad":
-        parts = [fields.get("creative_text", ""), fields.get("image_description", "")]
+        parts = [fields.get("creative_text", ""), fields.get("image_description", ""),
+                 fields.get("advertiser", "")]
     else:
-        parts = [fields.get("title", ""), fields.get("summary", ""), fields.get("body_markdown", "")]
+        tags = ", ".join(t.strip().replace("-", " ") for t in fields.get("tags", "").split(",")
+                         if t.strip())
+        parts = [fields.get("title", ""), fields.get("summary", ""), fields.get("body_markdown", ""),
+                 tags]
     return "\n\n".join(p.strip() for p in parts if p and p.strip())

@@ -136,7 +136,8 @@ def test_moderator_decisions_export_as_training_examples(gate: Any, tmp_path: Pa
 
     assert count == len(rows) >= 1
     first = json.loads(out.getvalue().splitlines()[0])
-    assert first == {"text": RULES_FLAGGED_AD + "\n\nA loaf of bread on a table", "lang": "en",
+    assert first == {"text": RULES_FLAGGED_AD + "\n\nA loaf of bread on a table\n\nNon Bakery",
+                     "lang": "en",
                      "kind": "ad", "label": "stereotype", "category": "roles",
                      "source": "moderator"}
     assert rows[0].label == "stereotype" and rows[0].source == "moderator"

@@ -87,9 +87,16 @@ def test_diff_names_only_the_changed_fields() -> None:
     assert "-Onion" in change.lines and "+Chickpeas" in change.lines
 
 
-def test_moderation_text_of_an_ad_includes_its_image_description() -> None:
-    text = moderation_text("ad", {"creative_text": "New phones", "image_description": "A man"})
-    assert text == "New phones\n\nA man"
+def test_moderation_text_of_an_ad_includes_its_image_description_and_advertiser() -> None:
+    text = moderation_text("ad", {"creative_text": "New phones", "image_description": "A man",
+                                  "advertiser": "Obedient Wife Cosmetics"})
+    assert text == "New phones\n\nA man\n\nObedient Wife Cosmetics"
+
+
+def test_moderation_text_of_an_article_ends_with_its_tags() -> None:
+    text = moderation_text("article", {"title": "Plov", "summary": "Rice", "body_markdown": "Cook.",
+                                       "tags": "family-harmony, real-men-dont-cook"})
+    assert text == "Plov\n\nRice\n\nCook.\n\nfamily harmony, real men dont cook"
 
 
 def test_campaign_must_end_after_it_starts() -> None:

@@ -47,7 +47,8 @@ def _starter() -> list[tuple[str, str, str]]:
     for path in sorted(STARTER_DIR.glob("*/*.md")):
         _, front, body = path.read_text(encoding="utf-8").split("---\n", 2)
         meta = yaml.safe_load(front)
-        fields = {"title": str(meta["title"]), "summary": str(meta["summary"]), "body_markdown": body}
+        fields = {"title": str(meta["title"]), "summary": str(meta["summary"]), "body_markdown": body,
+                  "tags": ", ".join(str(tag) for tag in meta.get("tags") or [])}
         name = f"{path.parent.name}/{path.name}"
         out.append((name, str(meta["locale"]), moderation_text("article", fields)))
     return out
