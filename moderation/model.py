@@ -85,14 +85,7 @@ def iter_char_features(doc: Doc, ngrams: tuple[int, int]) -> Iterator[tuple[str,
     distanced ranges, with the token's [start, end) in the document."""
     text, ranges = doc
     lo, hi = ngrams
-    segments: list[tuple[int, int]] = []
-    pos = 0
-    for a, b in ranges:
-        if a > pos:
-            segments.append((pos, a))
-        pos = max(pos, b)
-    segments.append((pos, len(text)))
-    for seg_start, seg_end in segments:
+    for seg_start, seg_end in _outside_segments_spans(text, ranges):
         for m in _SPACE_TOKEN.finditer(text, seg_start, seg_end):
             w = f" {m.group()} "
             for n in range(lo, hi + 1):

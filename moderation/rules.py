@@ -202,10 +202,16 @@ def _matches(rule: Rule, text: str, positions: _Positions) -> list[re.Match[str]
     starts: set[int] = set()
     for anchor in rule.anchors:
         starts.update(positions.get(anchor))
+    return _matches_from(rule, text, sorted(starts))
+
+
+def _matches_from(rule: Rule, text: str, starts: list[int]) -> list[re.Match[str]]:
+    """Non-overlapping, non-empty matches of ``rule`` tried at ``starts`` (ascending), left to
+    right, as ``finditer`` would find them among those positions."""
     out: list[re.Match[str]] = []
     limit = 0
     match = rule.pattern.match
-    for pos in sorted(starts):
+    for pos in starts:
         if pos < limit:
             continue
         m = match(text, pos)
@@ -391,17 +397,7 @@ class StereotypeRules:
             if rule.rule_id in self._scan_indexed[key]:
                 return []  # no word of the text begins with one of its anchors
             return _matches(rule, text, positions)
-        out: list[re.Match[str]] = []
-        limit = 0
-        match = rule.pattern.match
-        for pos in starts:
-            if pos < limit:
-                continue
-            m = match(text, pos)
-            if m is not None and m.end() > m.start():
-                out.append(m)
-                limit = m.end()
-        return out
+        return _matches_from(rule, text, starts)
 
     def _scan(self, key: str, text: str) -> dict[str, list[int]]:
         """Rule id -> ascending starts of the words of ``text`` that begin with one of the
