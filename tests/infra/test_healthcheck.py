@@ -5,15 +5,14 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from werkzeug.serving import make_server
 
 from tests.infra.infra_files import INFRA
+from tests.support.browser import serving
 
 SCRIPT = INFRA / "healthcheck.py"
 
@@ -32,14 +31,8 @@ def live_app_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     data = tmp_path_factory.mktemp("healthcheck-data")
     app = create_app(load_settings({"HUSHBAKHT_DATA_DIR": str(data), "HUSHBAKHT_ENV": "test",
                                     "CELERY_BROKER_URL": "memory://", "LOG_LEVEL": "WARNING"}))
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_port}"
-    finally:
-        server.shutdown()
-        thread.join(timeout=10)
+    with serving(app) as url:
+        yield url
 
 
 def test_web_check_passes_when_the_app_answers_healthz(live_app_url: str) -> None:
