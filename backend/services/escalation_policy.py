@@ -41,7 +41,8 @@ class EscalationTiming:
                 "min_seconds": MIN_ESCALATION_SECONDS, "max_seconds": MAX_ESCALATION_SECONDS}
 
 
-def _settings_default() -> int:
+def escalation_seconds_default() -> int:
+    """``ESCALATION_SECONDS``: what applies until staff set a value in the console."""
     from backend.app import get_settings
 
     return int(get_settings(current_app).escalation_seconds)
@@ -51,7 +52,7 @@ def escalation_timing() -> EscalationTiming:
     """The timing in force with its origin (the console's value, else ``ESCALATION_SECONDS``)."""
     row = db.session.get(EscalationPolicy, POLICY_ROW_ID)
     if row is None:
-        return EscalationTiming(_settings_default(), "settings")
+        return EscalationTiming(escalation_seconds_default(), "settings")
     return EscalationTiming(row.escalation_seconds, "console", row.updated_by,
                             as_utc(row.updated_at))
 
@@ -59,7 +60,7 @@ def escalation_timing() -> EscalationTiming:
 def get_escalation_seconds() -> int:
     """Seconds an unaccepted alert waits before escalating (what the relay schedules with)."""
     row = db.session.get(EscalationPolicy, POLICY_ROW_ID)
-    return row.escalation_seconds if row is not None else _settings_default()
+    return row.escalation_seconds if row is not None else escalation_seconds_default()
 
 
 def parse_escalation_seconds(value: object) -> int:
@@ -85,7 +86,7 @@ def set_escalation_seconds(seconds: object, actor: Actor) -> EscalationTiming:
     value = parse_escalation_seconds(seconds)
     for attempt in (1, 2):
         row = db.session.get(EscalationPolicy, POLICY_ROW_ID, with_for_update=True)
-        previous = row.escalation_seconds if row is not None else _settings_default()
+        previous = row.escalation_seconds if row is not None else escalation_seconds_default()
         if row is None:
             row = EscalationPolicy(id=POLICY_ROW_ID)
             db.session.add(row)

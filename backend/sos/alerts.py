@@ -12,11 +12,11 @@ import math
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any, Literal, cast
+from typing import Any, Literal
 
 from sqlalchemy import or_, select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session, scoped_session
+from sqlalchemy.orm import make_transient_to_detached
 
 from backend.clock import as_utc, now
 from backend.errors import Problem, validation_problem
@@ -42,6 +42,7 @@ from backend.services.escalation_policy import get_escalation_seconds
 from backend.sos import outbox
 from backend.sos.codes import random_code
 from backend.sos.devices import check_pin
+from backend.sos.intake_store import insert_intake
 
 log = logging.getLogger(__name__)
 
@@ -137,34 +138,36 @@ def create_alert(device: Device, *, alert_id: str, fix: Fix | None, trigger: str
         if existing is not None:
             return existing, False
     current = now()
-    alert = Alert(id=alert_id, device_id=device.id, short_ref=alert_id[:12], code=random_code(6),
-                  status=ALERT_RECEIVED, drill=drill, trigger=trigger, locale=locale,
-                  channel=channel, created_at=current, updated_at=current,
-                  next_escalation_at=current + timedelta(seconds=get_escalation_seconds()))
-    db.session.add(alert)
-    db.session.add(AlertEvent(alert_id=alert_id, kind="received", actor="device",
-                              detail={"channel": channel, "trigger": trigger, "drill": drill,
-                                      "location": fix is not None}, created_at=current))
+    values: dict[str, Any] = {
+        "id": alert_id, "device_id": device.id, "short_ref": alert_id[:12], "code": random_code(6),
+        "status": ALERT_RECEIVED, "drill": drill, "trigger": trigger, "locale": locale,
+        "channel": channel, "duress": False, "escalation_level": 0, "accepted_at": None,
+        "accepted_by": None, "accepted_via": None, "cancelled_at": None, "closed_at": None,
+        "created_at": current, "updated_at": current}
+    children: dict[str, dict[str, Any]] = {
+        "event": {"id": new_id(), "kind": "received", "actor": "device", "created_at": current,
+                  "detail": {"channel": channel, "trigger": trigger, "drill": drill,
+                             "location": fix is not None}},
+        "job": outbox.job_values("alert", 0, current)}
     if fix is not None:
-        _add_fix(alert_id, fix)
-    job_id = outbox.enqueue(alert_id, "alert", 0).id
-    session = cast("scoped_session[Session]", db.session)()  # the request's own Session
-    # What was just written is what the answer shows: keep it loaded instead of reading the new
-    # rows back (two SELECTs on the intake path) after the commit.
-    expire_on_commit, session.expire_on_commit = session.expire_on_commit, False
+        children["fix"] = _fix_values(fix, current)
     try:
-        session.commit()
+        deadline = insert_intake(values, children)
+        db.session.commit()
     except IntegrityError:
-        session.rollback()
+        db.session.rollback()
         existing = _existing(device, alert_id)
         if existing is None:
             raise
         return existing, False
-    finally:
-        session.expire_on_commit = expire_on_commit
+    # What was just written is what the answer shows: the row joins the session as loaded,
+    # without reading it back.
+    alert = Alert(**values, next_escalation_at=deadline)
+    make_transient_to_detached(alert)
+    db.session.add(alert)
     log.info("alert received", extra={"event": "sos.received", "alert": alert_id[:8],
                                       "channel": channel, "drill": drill})
-    outbox.dispatch([job_id])
+    outbox.dispatch([children["job"]["id"]])
     return alert, True
 
 
@@ -180,12 +183,17 @@ def _existing(device: Device, alert_id: str) -> Alert | None:
     return by_id or (found[0] if found else None)
 
 
-def _add_fix(alert_id: str, fix: Fix) -> LocationFix:
+def _fix_values(fix: Fix, received_at: datetime) -> dict[str, Any]:
+    """Column values of a trail point (without its alert): the position encrypted."""
     row_id = new_id()
     payload = json.dumps({"lat": fix.lat, "lon": fix.lon, "accuracy_m": fix.accuracy_m})
-    row = LocationFix(id=row_id, alert_id=alert_id, source=fix.source, recorded_at=fix.recorded_at,
-                      received_at=now(),
-                      fix_enc=get_cipher().encrypt(payload, context=f"sos_location.fix:{row_id}"))
+    return {"id": row_id, "source": fix.source, "recorded_at": fix.recorded_at,
+            "received_at": received_at,
+            "fix_enc": get_cipher().encrypt(payload, context=f"sos_location.fix:{row_id}")}
+
+
+def _add_fix(alert_id: str, fix: Fix) -> LocationFix:
+    row = LocationFix(alert_id=alert_id, **_fix_values(fix, now()))
     db.session.add(row)
     return row
 

@@ -11,6 +11,8 @@ import logging
 import time
 from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
+from datetime import datetime
+from typing import Any
 
 from sqlalchemy import select
 
@@ -26,13 +28,17 @@ JOB_KINDS = ("alert", "escalate", "duress", "cancel")
 
 def enqueue(alert_id: str, kind: str, stage: int) -> OutboxMessage:
     """Add a relay job to the current transaction (the caller commits)."""
-    if kind not in JOB_KINDS:
-        raise ValueError(f"unknown job kind {kind!r}")
-    current = now()
-    job = OutboxMessage(id=new_id(), alert_id=alert_id, kind=kind, stage=stage, created_at=current,
-                        next_attempt_at=current)
+    job = OutboxMessage(alert_id=alert_id, **job_values(kind, stage, now()))
     db.session.add(job)
     return job
+
+
+def job_values(kind: str, stage: int, current: datetime) -> dict[str, Any]:
+    """Column values of a new relay job (without its alert), due at once."""
+    if kind not in JOB_KINDS:
+        raise ValueError(f"unknown job kind {kind!r}")
+    return {"id": new_id(), "kind": kind, "stage": stage, "attempts": 0, "created_at": current,
+            "next_attempt_at": current}
 
 
 def pending_ids_for(alert_id: str) -> list[str]:

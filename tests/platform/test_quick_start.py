@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+import base64
 import json
 import os
 import signal
 import socket
+import sqlite3
 import subprocess
 import sys
 import time
 import urllib.parse
 import urllib.request
+import uuid
 from collections.abc import Iterator
+from datetime import datetime
 from pathlib import Path
 
 import pytest
@@ -114,6 +118,42 @@ def test_logs_are_json_and_carry_no_query_strings(quick_start: tuple[str, Path])
     access = [r for r in records if r.get("logger") == "hushbakht.access"]
     assert access and all(r.get("request_id") for r in access)
     assert "secretword" not in (data_dir / "serve.log").read_text()
+
+
+def _post_json(url: str, body: dict[str, object], auth: str | None = None) -> tuple[int, dict[str, object]]:
+    headers = {"Content-Type": "application/json"}
+    if auth:
+        headers["Authorization"] = "Basic " + base64.b64encode(auth.encode()).decode()
+    request = urllib.request.Request(url, data=json.dumps(body).encode(), headers=headers, method="POST")
+    try:
+        with urllib.request.urlopen(request, timeout=10) as response:
+            return response.status, json.loads(response.read())
+    except urllib.error.HTTPError as exc:
+        return exc.code, json.loads(exc.read())
+
+
+@pytest.mark.slow
+def test_an_sos_alert_is_stored_once_on_sqlite(quick_start: tuple[str, Path]) -> None:
+    """The quick start's intake (the portable path: one INSERT per row, the policy read apart)."""
+    base, data_dir = quick_start
+    status, device = _post_json(base + "/api/v1/devices", {"cancel_pin": "2468", "duress_pin": "1357"})
+    assert status == 201, device
+    auth = f"{device['device_id']}:{device['secret']}"
+    alert_id = str(uuid.uuid4())
+    alert = {"id": alert_id, "location": {"lat": 38.56, "lon": 68.78, "accuracy_m": 25}}
+    first = _post_json(base + "/api/v1/alerts", alert, auth)
+    again = _post_json(base + "/api/v1/alerts", alert, auth)
+    assert first[0] == 201 and again[0] == 200 and first[1]["id"] == again[1]["id"] == alert_id
+    with sqlite3.connect(data_dir / "hushbakht.sqlite3") as conn:
+        key = alert_id.replace("-", "")
+        rows = conn.execute("SELECT created_at, next_escalation_at FROM sos_alert WHERE id = ?",
+                            (key,)).fetchall()
+        assert len(rows) == 1
+        created, deadline = (datetime.fromisoformat(v) for v in rows[0])
+        assert (deadline - created).total_seconds() == 120  # ESCALATION_SECONDS' default
+        for table in ("sos_alert_event", "sos_location", "sos_outbox"):
+            count = conn.execute(f"SELECT count(*) FROM {table} WHERE alert_id = ?", (key,)).fetchone()  # noqa: S608
+            assert count == (1,), table
 
 
 def test_a_bad_setting_is_one_readable_message_not_a_traceback(tmp_path: Path) -> None:
