@@ -126,7 +126,15 @@ def test_wrong_pins_are_rate_limited(client: FlaskClient, register: Any) -> None
     codes = [client.post(path, json={"pin": "0000"}, headers=device["auth"]).status_code
              for _ in range(6)]
     assert codes == [403] * 5 + [429]
-    assert client.post(path, json={"pin": "1234"}, headers=device["auth"]).status_code == 429
+    refused = client.post(path, json={"pin": "1234"}, headers=device["auth"])
+    assert refused.status_code == 429
+    assert refused.content_type == "application/problem+json"
+    # The contract's Retry-After: whole seconds until the 15-minute window lets a try through.
+    assert 0 < int(refused.headers["Retry-After"]) <= 15 * 60
+    # Answers that were not refused carry no rate-limit headers at all.
+    answered = client.get(f"/api/v1/alerts/{body['id']}", headers=device["auth"])
+    names = [name.lower() for name, _ in answered.headers.items()]
+    assert not [n for n in names if n.startswith(("x-ratelimit", "retry-after"))]
     status = client.get(f"/api/v1/alerts/{body['id']}", headers=device["auth"]).get_json()
     assert status["status"] == "received"
 
