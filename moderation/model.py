@@ -153,6 +153,7 @@ def char_analyzer(doc: Doc, ngrams: tuple[int, int] = (2, 5)) -> list[str]:
 
 
 _TOKEN_CACHE_MAX = 200_000  # distinct words memoised per loaded model
+_ID = np.int32  # character n-gram indices (``max_features_char`` is far below 2**31)
 # models trained before the gender-term feature read only the first _RULE_FEATURES_V1 columns
 _RULE_FEATURES_V1 = 3 * len(CATEGORIES) + 2 + len(LANGUAGES)
 N_RULE_FEATURES = _RULE_FEATURES_V1 + 2
@@ -313,10 +314,9 @@ class StereotypeModel:
     # ---- fast path for one document (no sparse matrices; same numbers as transform+score) ----
     def _char_ids(self, token: str) -> np.ndarray:
         """Vocabulary indices of the character n-grams of one whitespace token (with
-        repeats), memoised: words recur, so each distinct word is cut into n-grams once."""
-        cache: dict[str, np.ndarray] | None = self.__dict__.get("_token_cache")
-        if cache is None:
-            cache = self.__dict__.setdefault("_token_cache", {})
+        repeats, n ascending then position), memoised: words recur, so each distinct word is
+        cut into n-grams once. The reference for ``_char_arrays``."""
+        cache = self._memo()
         ids = cache.get(token)
         if ids is None:
             assert self.char_vec is not None
@@ -329,16 +329,115 @@ class StereotypeModel:
                 for i in range(len(w) - n + 1)
                 if (j := get(w[i : i + n])) is not None
             ]
-            ids = np.array(found, dtype=np.int64)
+            ids = np.array(found, dtype=_ID)
             if len(cache) >= _TOKEN_CACHE_MAX:
                 cache.clear()
             cache[token] = ids
         return ids
 
+    def _memo(self) -> dict[str, np.ndarray]:
+        cache: dict[str, np.ndarray] | None = self.__dict__.get("_token_cache")
+        if cache is None:
+            cache = self.__dict__.setdefault("_token_cache", {})
+        return cache
+
+    def _char_arrays(self, tokens: list[str]) -> list[np.ndarray]:
+        """``[self._char_ids(t) for t in tokens]``: memoised tokens from the memo, the new
+        ones cut into n-grams and looked up all at once (``_lookup_char_ngrams``)."""
+        cache = self._memo()
+        new = set(tokens).difference(cache)
+        if new:
+            if len(cache) + len(new) > _TOKEN_CACHE_MAX:
+                cache.clear()
+                new = set(tokens)
+            ordered = sorted(new)  # any order gives the same arrays; sorted: reproducible
+            cache.update(zip(ordered, self._lookup_char_ngrams(ordered), strict=True))
+        return list(map(cache.__getitem__, tokens))
+
+    def _char_table(self) -> tuple[np.ndarray, int, dict[int, tuple[np.ndarray, np.ndarray]]] | None:
+        """The character n-gram vocabulary keyed by integers, for looking many n-grams up with
+        ``searchsorted``: each character of the vocabulary gets a code 1..A (0: a character
+        the vocabulary never contains), an n-gram's key is its codes packed ``bits`` bits
+        apart, one sorted table of (key, feature index) per n. Exact (no hashing); built once
+        per process, never pickled. None when the keys would not fit in 62 bits."""
+        table = self.__dict__.get("_char_keys")
+        if table is None:
+            assert self.char_vec is not None
+            vocab = self.char_vec.vocabulary_
+            lo, hi = self.params.char_ngrams
+            alphabet = sorted({ch for term in vocab for ch in term})
+            bits = len(alphabet).bit_length()
+            table = ()
+            if alphabet and 1 <= lo <= hi and hi * bits <= 62:
+                cmap = np.zeros(ord(alphabet[-1]) + 2, dtype=np.int64)  # the last entry: unknown
+                cmap[[ord(c) for c in alphabet]] = np.arange(1, len(alphabet) + 1)
+                by_n: dict[int, tuple[np.ndarray, np.ndarray]] = {}
+                for n in range(lo, hi + 1):
+                    terms = [t for t in vocab if len(t) == n]
+                    ids = np.array([vocab[t] for t in terms], dtype=_ID)
+                    codes = cmap[_code_points("".join(terms))].reshape(-1, n)
+                    keys = np.zeros(len(terms), dtype=np.int64)
+                    for k in range(n):
+                        keys = (keys << bits) | codes[:, k]
+                    order = np.argsort(keys)
+                    by_n[n] = (keys[order], ids[order])
+                table = (cmap, bits, by_n)
+            self.__dict__["_char_keys"] = table
+        return table or None
+
+    def _lookup_char_ngrams(self, tokens: list[str]) -> list[np.ndarray]:
+        """``_char_ids`` of several distinct tokens in a few array operations (not memoised):
+        the tokens are padded and concatenated, every n-gram of the whole string is keyed and
+        looked up in ``_char_table``, and the hits are put back in each token's order (n
+        ascending, then position). An n-gram crossing two tokens holds two spaces in a row,
+        which no vocabulary n-gram does (each comes from one padded token), so it never hits."""
+        table = self._char_table()
+        if table is None or not tokens:
+            return [self._char_ids(t) for t in tokens]
+        cmap, bits, by_n = table
+        lo, hi = self.params.char_ngrams
+        n_tok = len(tokens)
+        lens = np.fromiter(map(len, tokens), dtype=np.int64, count=n_tok) + 2
+        raw = _code_points(" " + "  ".join(tokens) + " ")
+        codes = cmap[np.minimum(raw, len(cmap) - 1)]
+        owner = np.repeat(np.arange(n_tok, dtype=np.int64), lens)
+        key = codes
+        hit_ids: list[np.ndarray] = []
+        hit_owner: list[np.ndarray] = []
+        for n in range(1, hi + 1):
+            if n > 1:
+                key = (key[:-1] << bits) | codes[n - 1 :]
+            if n < lo:
+                continue
+            tk, tid = by_n[n]
+            if not len(tk) or not len(key):
+                hit_ids.append(np.zeros(0, dtype=_ID))
+                hit_owner.append(np.zeros(0, dtype=np.int64))
+                continue
+            pos = np.minimum(np.searchsorted(tk, key), len(tk) - 1)
+            hit = np.flatnonzero(tk[pos] == key)
+            hit_ids.append(tid[pos[hit]])
+            hit_owner.append(owner[hit])
+        # each token's hits: n ascending, then position (the order of ``_char_ids``)
+        counts = np.vstack([np.bincount(o, minlength=n_tok) for o in hit_owner])  # (n, token)
+        per_token = counts.sum(axis=0)
+        bounds = np.concatenate([[0], np.cumsum(per_token)])
+        before_n = np.cumsum(counts, axis=0) - counts  # a token's hits for smaller n
+        out = np.empty(int(bounds[-1]), dtype=_ID)
+        for k, (ids_n, own) in enumerate(zip(hit_ids, hit_owner, strict=True)):
+            if not len(ids_n):
+                continue
+            run_start = np.cumsum(counts[k]) - counts[k]  # where each token's run begins
+            rank = np.arange(len(own)) - run_start[own]
+            out[bounds[own] + before_n[k][own] + rank] = ids_n
+        b = bounds.tolist()
+        return [out[b[i] : b[i + 1]] for i in range(n_tok)]
+
     def __getstate__(self) -> dict[str, Any]:
         state = dict(self.__dict__)
         state.pop("_token_cache", None)  # per-process caches, never pickled
         state.pop("_bigrams", None)
+        state.pop("_char_keys", None)
         return state
 
     def _char_block(self, doc: Doc) -> tuple[np.ndarray, np.ndarray]:
@@ -466,10 +565,7 @@ class StereotypeModel:
                 all_pieces += text[pos:we].split()
             tok_lens.append(len(all_toks) - n_toks)
             piece_lens.append(len(all_pieces) - n_pieces)
-        got = list(map(cache.get, all_pieces))
-        char_arrays = [
-            ids if ids is not None else self._char_ids(tok) for ids, tok in zip(got, all_pieces, strict=True)
-        ]
+        char_arrays = self._char_arrays(all_pieces)
         coef = self.clf.coef_[0]
         d = np.full(n_win, float(self.clf.intercept_[0]))
         # word unigrams and bigrams (a bigram's key is its two unigram indices)
@@ -486,14 +582,21 @@ class StereotypeModel:
         uni = flat >= 0
         w_feat = np.concatenate([flat[uni], bids[pos[hit]]])
         w_win = np.concatenate([win[uni], win[1:][pair][hit]])
-        word_block, _ = _tfidf_block(w_win * n_word + w_feat, n_word, self.word_vec.idf_, n_win)
+        w_keys = w_win * n_word + w_feat
+        if n_win * n_word < 2**31:
+            w_keys = w_keys.astype(np.int32)
+        word_block, _ = _tfidf_block(w_keys, n_word, self.word_vec.idf_, n_win)
         # character n-grams
+        # int32 keys when they fit: sorting them (``_tfidf_block``) takes half the time
+        key_type: type[np.signedinteger[Any]] = np.int32 if n_win * self.n_char < 2**31 else np.int64
+        c_feat: np.ndarray
+        c_win: np.ndarray
         if char_arrays:
             c_lens = np.fromiter(map(len, char_arrays), dtype=np.int64, count=len(char_arrays))
-            c_feat = np.concatenate(char_arrays)
-            c_win = np.repeat(np.repeat(np.arange(n_win, dtype=np.int64), piece_lens), c_lens)
+            c_feat = np.concatenate(char_arrays).astype(key_type, copy=False)
+            c_win = np.repeat(np.repeat(np.arange(n_win, dtype=key_type), piece_lens), c_lens)
         else:
-            c_feat = c_win = np.zeros(0, dtype=np.int64)
+            c_feat = c_win = np.zeros(0, dtype=key_type)
         char_block, char_counts = _tfidf_block(
             c_win * self.n_char + c_feat, self.n_char, self.char_vec.idf_, n_win
         )
@@ -651,7 +754,12 @@ class StereotypeModel:
         lo, hi = np.searchsorted(bw, [w, w + 1])
         pos = np.searchsorted(bj[lo:hi], all_ids) + lo
         share = coef[all_ids + self.n_word] * bv[pos] / scored.tokens.char_counts[pos]
-        np.add.at(scores, owner, share)
+        # np.add.at(scores, owner, share), faster: bincount adds in input order, each token's
+        # current score first
+        n = len(scores)
+        scores[:] = np.bincount(
+            np.concatenate([np.arange(n), owner]), weights=np.concatenate([scores, share]), minlength=n
+        )
 
     def _word_scores(
         self,
@@ -663,18 +771,22 @@ class StereotypeModel:
     ) -> np.ndarray:
         """Word n-gram contributions per whitespace token, from ``_word_occurrences``."""
         feat, s, e = occ
-        scores = np.zeros(len(starts))
-        keep = np.isin(feat, widx)
-        if not keep.any():
-            return scores
-        feat, s, e = feat[keep], s[keep], e[keep]
-        st = np.array(starts, dtype=np.int64)
-        first = np.searchsorted(st, s, side="right") - 1
-        last = np.searchsorted(st, e - 1, side="right") - 1
+        if not len(feat) or not len(widx):
+            return np.zeros(len(starts))
         uniq, first_seen, inverse, counts = np.unique(
             feat, return_index=True, return_inverse=True, return_counts=True
         )
-        wpos = np.searchsorted(np.sort(widx), uniq)
+        sorted_widx = np.sort(widx)
+        wpos = np.minimum(np.searchsorted(sorted_widx, uniq), len(widx) - 1)
+        present = sorted_widx[wpos] == uniq
+        if not present.all():  # only the n-grams among ``widx`` count
+            keep = present[inverse]
+            if not keep.any():
+                return np.zeros(len(starts))
+            return self._word_scores((feat[keep], s[keep], e[keep]), widx, wvals, starts, coef)
+        st = np.array(starts, dtype=np.int64)
+        first = np.searchsorted(st, s, side="right") - 1
+        last = np.searchsorted(st, e - 1, side="right") - 1
         value = wvals[np.argsort(widx, kind="stable")][wpos]
         share = coef[uniq] * value / counts
         # in the reference's order: features by first occurrence, then occurrences in order
@@ -683,8 +795,8 @@ class StereotypeModel:
         span = last - first + 1
         rep = np.repeat(np.arange(len(first)), span)
         offsets = np.arange(len(rep)) - np.repeat(np.cumsum(span) - span, span)
-        np.add.at(scores, first[rep] + offsets, (share[inv] / span)[rep])
-        return scores
+        # bincount adds in input order from 0.0: the same sums as np.add.at into zeros
+        return np.bincount(first[rep] + offsets, weights=(share[inv] / span)[rep], minlength=len(starts))
 
     def _word_scores_reference(
         self, doc: Doc, values: dict[int, float], starts: list[int], coef: np.ndarray
@@ -751,6 +863,11 @@ class StereotypeModel:
         return [(s, e, float(sc)) for (s, e), sc in zip(tokens, scores, strict=True)]
 
 
+def _code_points(text: str) -> np.ndarray:
+    """The code points of ``text`` as an array (lone surrogates kept as they are)."""
+    return np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+
+
 def _start(m: re.Match[str]) -> int:
     return m.start()
 
@@ -810,8 +927,26 @@ def _tfidf_block(
     """(window, feature, value) of the sublinear tf-idf, L2-normalised per window, from
     ``window * n_features + feature`` keys with repeats; sorted by window then feature; and
     the raw counts in the same order."""
-    uniq, counts = np.unique(keys, return_counts=True)
-    win, feat = np.divmod(uniq, n_features)
+    keys = np.sort(keys)
+    if len(keys):
+        first = np.empty(len(keys), dtype=bool)
+        first[0] = True
+        np.not_equal(keys[1:], keys[:-1], out=first[1:])
+        at = np.flatnonzero(first)
+        uniq = keys[at]
+        counts = np.empty(len(at), dtype=np.int64)
+        np.subtract(at[1:], at[:-1], out=counts[:-1])
+        counts[-1] = len(keys) - at[-1]
+    else:
+        uniq, counts = keys, np.zeros(0, dtype=np.int64)
+    # keys are sorted by window: each window's run ends where the next window's would start
+    win_ends = np.searchsorted(uniq, np.arange(1, n_win + 1, dtype=np.int64) * n_features)
+    per_win = np.empty(n_win, dtype=np.int64)
+    if n_win:
+        per_win[0] = win_ends[0]
+        np.subtract(win_ends[1:], win_ends[:-1], out=per_win[1:])
+    win = np.repeat(np.arange(n_win, dtype=uniq.dtype), per_win)
+    feat = uniq - win * n_features
     v = (1.0 + np.log(counts)) * idf[feat]
     norm = np.sqrt(np.bincount(win, weights=v * v, minlength=n_win))
     v = v / np.where(norm > 0, norm, 1.0)[win]

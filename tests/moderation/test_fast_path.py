@@ -71,3 +71,37 @@ def test_explanations_reusing_the_scoring_tokens_are_identical(
             again = moderator.model.word_contributions(sub, idx, vals)
             assert moderator.model.word_contributions(sub, idx, vals, scored=scored) == again
     assert reused > 0
+
+
+def test_character_ngrams_looked_up_at_once_equal_the_per_word_cut(
+    moderator: Moderator, corpus_dir: Path
+) -> None:
+    """``_lookup_char_ngrams`` (all new words of a text keyed and looked up in a few array
+    operations) gives each word exactly the n-gram indices, in the same order, as cutting the
+    word into n-grams and looking each one up in the vocabulary (``_char_ids``)."""
+    from moderation.model import StereotypeModel
+    from moderation.normalise import normalise
+
+    assert moderator.model is not None
+    words: dict[str, None] = {}
+    for r in load_corpus(corpus_dir):
+        words.update(dict.fromkeys(normalise(r.text).text.split()))
+    # characters the vocabulary never holds, lone surrogates, one-letter words, markup
+    words.update(dict.fromkeys(["a", "и", "😀мама", "\ud800x", "x\u0301", "—", "**", "ҳамсар", "q" * 40]))
+    tokens = list(words)
+    reference = StereotypeModel.__new__(StereotypeModel)
+    reference.__dict__.update(moderator.model.__getstate__())  # fresh memos
+    looked_up = reference._lookup_char_ngrams(tokens)
+    assert reference.__dict__.get("_token_cache") in (None, {})  # not filled by the lookup
+    for token, ids in zip(tokens, looked_up, strict=True):
+        expected = reference._char_ids(token)
+        assert ids.dtype == expected.dtype
+        assert ids.tolist() == expected.tolist(), token
+    # in batches of a few words too (the scoring looks up each text's new words)
+    fresh = StereotypeModel.__new__(StereotypeModel)
+    fresh.__dict__.update(moderator.model.__getstate__())
+    for i in range(0, 200, 7):
+        batch = tokens[i : i + 7]
+        assert [a.tolist() for a in fresh._char_arrays(batch)] == [
+            reference._char_ids(t).tolist() for t in batch
+        ]
