@@ -122,7 +122,7 @@ def train(
 @click.option(
     "--edos/--no-edos",
     default=False,
-    help="Also train and score EDOS task A (about 15 s).",
+    help="Also train and score EDOS task A (about 35 s).",
 )
 @click.option("--markdown", is_flag=True, help="Print Markdown tables instead of JSON.")
 @click.option(
