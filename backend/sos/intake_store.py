@@ -15,10 +15,11 @@ until the caller commits, and a unique violation (a retry of the same alert) rai
 
 from __future__ import annotations
 
+import functools
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import CTE, Table, func, insert, literal, select
+from sqlalchemy import CTE, Integer, Select, Table, bindparam, func, insert, select
 
 from backend.extensions import db
 from backend.models.hotline import EscalationPolicy
@@ -42,7 +43,12 @@ def insert_intake(alert: dict[str, Any], children: dict[str, dict[str, Any]]) ->
     """
     session = db.session
     if session.get_bind().dialect.name == "postgresql":
-        return session.execute(_single_statement(alert, children)).scalar_one()
+        shape = (tuple(alert), tuple((name, tuple(values)) for name, values in children.items()))
+        params = {f"alert_{column}": value for column, value in alert.items()}
+        for name, values in children.items():
+            params.update({f"{name}_{column}": value for column, value in values.items()})
+        params["default_seconds"] = escalation_seconds_default()
+        return session.execute(_single_statement(shape), params).scalar_one()
     deadline = alert["created_at"] + timedelta(seconds=get_escalation_seconds())
     session.execute(insert(_ALERT).values(**alert, next_escalation_at=deadline))
     for name, values in children.items():
@@ -50,20 +56,31 @@ def insert_intake(alert: dict[str, Any], children: dict[str, dict[str, Any]]) ->
     return deadline
 
 
-def _single_statement(alert: dict[str, Any], children: dict[str, dict[str, Any]]) -> Any:
+Shape = tuple[tuple[str, ...], tuple[tuple[str, tuple[str, ...]], ...]]
+
+
+@functools.lru_cache(maxsize=8)
+def _single_statement(shape: Shape) -> Select[Any]:
+    """The one statement for rows of this shape (columns per table), built once per process.
+
+    Values are bound parameters named ``<table>_<column>`` (``alert_id``, ``event_kind``, ...) and
+    ``default_seconds``; a prebuilt statement is also cheaper for SQLAlchemy's compiled cache.
+    """
+    alert_columns, children = shape
     policy = EscalationPolicy.__table__
     seconds = func.coalesce(
         select(policy.c.escalation_seconds).where(policy.c.id == POLICY_ROW_ID).scalar_subquery(),
-        escalation_seconds_default())
-    deadline = literal(alert["created_at"], _ALERT.c.created_at.type) + func.make_interval(
-        0, 0, 0, 0, 0, 0, seconds)
-    new_alert = (insert(_ALERT).values(**alert, next_escalation_at=deadline)
+        bindparam("default_seconds", type_=Integer()))
+    values = {column: bindparam(f"alert_{column}", type_=_ALERT.c[column].type)
+              for column in alert_columns}
+    deadline = values["created_at"] + func.make_interval(0, 0, 0, 0, 0, 0, seconds)
+    new_alert = (insert(_ALERT).values(**values, next_escalation_at=deadline)
                  .returning(_ALERT.c.id, _ALERT.c.next_escalation_at).cte("new_alert"))
     ctes: list[CTE] = []
-    for name, values in children.items():
+    for name, columns in children:
         table = _CHILDREN[name]
         # Selected from the new alert's row: no child row without its alert.
-        rows = select(*(literal(value, table.c[column].type) for column, value in values.items()),
-                      new_alert.c.id)
-        ctes.append(insert(table).from_select([*values, "alert_id"], rows).cte(f"new_{name}"))
+        rows = select(*(bindparam(f"{name}_{column}", type_=table.c[column].type)
+                        for column in columns), new_alert.c.id)
+        ctes.append(insert(table).from_select([*columns, "alert_id"], rows).cte(f"new_{name}"))
     return select(new_alert.c.next_escalation_at).add_cte(*ctes)
