@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import math
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -65,10 +66,11 @@ class TwilioGateway(Protocol):
 
     def start_call(self, *, to: str, twiml_url: str, status_callback: str) -> SendResult: ...
 
-    def find_sms(self, *, to: str, body_digest: str, since: datetime,
+    def find_sms(self, *, to: str, body_digest: str, since: datetime, near: datetime,
                  exclude_sids: set[str]) -> str | None: ...
 
-    def find_call(self, *, to: str, since: datetime, exclude_sids: set[str]) -> str | None: ...
+    def find_call(self, *, to: str, since: datetime, near: datetime,
+                  exclude_sids: set[str]) -> str | None: ...
 
 
 class _RedirectingHttpClient(TwilioHttpClient):
@@ -112,29 +114,48 @@ class TwilioRestGateway:
         call = _classified(create)
         return SendResult(sid=str(call.sid), status=str(call.status or "queued"))
 
-    def find_sms(self, *, to: str, body_digest: str, since: datetime,
+    def find_sms(self, *, to: str, body_digest: str, since: datetime, near: datetime,
                  exclude_sids: set[str]) -> str | None:
-        """The sid of an SMS with this body (by SHA-256) sent to ``to`` since ``since``."""
+        """The sid of an SMS with this body (by SHA-256) sent to ``to`` since ``since``.
+
+        Of several (the same text sent twice), the one Twilio created nearest to ``near``, when
+        the ambiguous request was made.
+        """
         messages = _lookup(lambda: self._client.messages.list(
             to=to, from_=self._from, date_sent_after=since - timedelta(days=1), limit=50))
-        for message in messages:
-            created = message.date_created
-            body = str(message.body or "")
-            if (message.sid not in exclude_sids
-                    and hashlib.sha256(body.encode()).hexdigest() == body_digest
-                    and (created is None or as_utc(created) >= since - timedelta(seconds=60))):
-                return str(message.sid)
-        return None
+        return _nearest([m for m in messages
+                         if hashlib.sha256(str(m.body or "").encode()).hexdigest() == body_digest],
+                        since=since, near=near, exclude_sids=exclude_sids)
 
-    def find_call(self, *, to: str, since: datetime, exclude_sids: set[str]) -> str | None:
+    def find_call(self, *, to: str, since: datetime, near: datetime,
+                  exclude_sids: set[str]) -> str | None:
+        """The sid of a call to ``to`` since ``since``: of several, the one created nearest ``near``.
+
+        A call carries nothing of ours that the list shows, so two ambiguous calls to the same
+        number are told apart by time: each delivery takes the call Twilio created closest to
+        its own request (Twilio lists newest first, so "the first unclaimed" would hand an older
+        delivery a newer delivery's call).
+        """
         calls = _lookup(lambda: self._client.calls.list(
             to=to, from_=self._from, start_time_after=since - timedelta(days=1), limit=50))
-        for call in calls:
-            created = call.date_created
-            if call.sid not in exclude_sids and (
-                    created is None or as_utc(created) >= since - timedelta(seconds=60)):
-                return str(call.sid)
+        return _nearest(calls, since=since, near=near, exclude_sids=exclude_sids)
+
+
+def _nearest(resources: list[Any], *, since: datetime, near: datetime,
+             exclude_sids: set[str]) -> str | None:
+    """The unclaimed resource created at or after ``since`` (60 s of clock skew allowed) nearest
+    ``near``; one without a creation time counts as farthest."""
+    floor = since - timedelta(seconds=60)
+    candidates = [r for r in resources if r.sid not in exclude_sids
+                  and (r.date_created is None or as_utc(r.date_created) >= floor)]
+    if not candidates:
         return None
+
+    def distance(resource: Any) -> float:
+        created = resource.date_created
+        return abs((as_utc(created) - near).total_seconds()) if created is not None else math.inf
+
+    return str(min(candidates, key=distance).sid)
 
 
 def _classified(create: Any) -> Any:
@@ -193,9 +214,10 @@ class DryRunGateway:
                  extra={"event": "sos.dry_run", "channel": "voice"})
         return SendResult(sid=self._sid("CA"), status="dry_run", dry_run=True)
 
-    def find_sms(self, *, to: str, body_digest: str, since: datetime,
+    def find_sms(self, *, to: str, body_digest: str, since: datetime, near: datetime,
                  exclude_sids: set[str]) -> str | None:
         return None
 
-    def find_call(self, *, to: str, since: datetime, exclude_sids: set[str]) -> str | None:
+    def find_call(self, *, to: str, since: datetime, near: datetime,
+                  exclude_sids: set[str]) -> str | None:
         return None

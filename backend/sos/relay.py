@@ -20,7 +20,7 @@ from sqlalchemy import select, update
 
 from backend.adapters.fcm import PushSender
 from backend.adapters.twilio_client import NotSent, OutcomeUnknown, TwilioGateway
-from backend.clock import now
+from backend.clock import as_utc, now
 from backend.extensions import db
 from backend.models.content import new_id
 from backend.models.sos import (
@@ -385,6 +385,9 @@ def reconcile_delivery(delivery_id: str) -> str | None:
     stays ``unknown`` and is tried later. Returns the new status, or None if not ours to settle.
     """
     current = now()
+    # When the ambiguous request was made: the claim below overwrites it.
+    attempted_at = db.session.execute(
+        select(Delivery.sending_at).where(Delivery.id == delivery_id)).scalar_one_or_none()
     claimed = db.session.execute(
         update(Delivery).where(
             Delivery.id == delivery_id,
@@ -408,13 +411,14 @@ def reconcile_delivery(delivery_id: str) -> str | None:
     claimed_sids = {sid for sid in db.session.execute(
         select(Delivery.provider_sid).where(Delivery.provider_sid.is_not(None),
                                             Delivery.id != delivery.id)).scalars() if sid}
-    since = delivery.created_at
+    since = as_utc(delivery.created_at)
+    near = as_utc(attempted_at) if attempted_at is not None else since
     try:
         if delivery.channel == "sms":
             sid = gateway.find_sms(to=address, body_digest=delivery.body_digest or "",
-                                   since=since, exclude_sids=claimed_sids)
+                                   since=since, near=near, exclude_sids=claimed_sids)
         else:
-            sid = gateway.find_call(to=address, since=since, exclude_sids=claimed_sids)
+            sid = gateway.find_call(to=address, since=since, near=near, exclude_sids=claimed_sids)
     except OutcomeUnknown:
         sid, lookup_failed = None, True
     else:

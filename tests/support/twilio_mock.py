@@ -137,7 +137,7 @@ def _handler(mock: TwilioMock) -> type[BaseHTTPRequestHandler]:
                     if kind == "sms":
                         item["body"] = c.body
                     items.append(item)
-            page[key] = items
+            page[key] = items[::-1]  # as Twilio lists them: newest first
             page["next_page_uri"] = None
             self._answer(200, json.dumps(page).encode())
 

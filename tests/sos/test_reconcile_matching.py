@@ -1,0 +1,73 @@
+"""Reconciliation tells apart ambiguous sends to the same number by when each request was made."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from backend.adapters.twilio_client import TwilioRestGateway
+
+T0 = datetime(2026, 11, 22, 8, 0, tzinfo=UTC)
+
+
+@dataclass
+class _Resource:
+    sid: str
+    date_created: datetime | None
+    body: str = ""
+
+
+class _Listing:
+    def __init__(self, items: list[_Resource]) -> None:
+        # Twilio lists calls and messages newest first.
+        self.items = sorted(items, key=lambda r: r.date_created or T0, reverse=True)
+
+    def list(self, **_: Any) -> list[_Resource]:
+        return list(self.items)
+
+
+def _gateway(calls: list[_Resource] | None = None,
+             messages: list[_Resource] | None = None) -> TwilioRestGateway:
+    """The real gateway with its Twilio client's list endpoints answered from ``calls``/``messages``."""
+    gateway = TwilioRestGateway("AC" + "0" * 32, "token", "+15005550006")
+    stub = type("StubClient", (), {"calls": _Listing(calls or []),
+                                   "messages": _Listing(messages or [])})
+    gateway._client = stub()
+    return gateway
+
+
+def test_two_ambiguous_calls_to_one_number_each_find_their_own() -> None:
+    first = _Resource("CA-first", T0 + timedelta(seconds=1))
+    second = _Resource("CA-second", T0 + timedelta(seconds=40))
+    gateway = _gateway(calls=[first, second])
+    # The older delivery (request at T0) must not take the newer call, listed first by Twilio.
+    assert gateway.find_call(to="+1", since=T0 - timedelta(seconds=5), near=T0,
+                             exclude_sids=set()) == "CA-first"
+    assert gateway.find_call(to="+1", since=T0 + timedelta(seconds=30),
+                             near=T0 + timedelta(seconds=39), exclude_sids=set()) == "CA-second"
+    # Once one is claimed, the other delivery still finds the remaining call.
+    assert gateway.find_call(to="+1", since=T0 - timedelta(seconds=5), near=T0,
+                             exclude_sids={"CA-first"}) == "CA-second"
+
+
+def test_calls_created_before_the_delivery_existed_are_not_taken() -> None:
+    old = _Resource("CA-old", T0 - timedelta(minutes=10))
+    gateway = _gateway(calls=[old])
+    assert gateway.find_call(to="+1", since=T0, near=T0, exclude_sids=set()) is None
+
+
+def test_the_same_text_sent_twice_is_matched_by_time_and_body() -> None:
+    body = "Oilai Hushbakht: recipe 4711"
+    digest = hashlib.sha256(body.encode()).hexdigest()
+    earlier = _Resource("SM-earlier", T0 + timedelta(seconds=2), body)
+    later = _Resource("SM-later", T0 + timedelta(seconds=65), body)
+    other = _Resource("SM-other", T0 + timedelta(seconds=3), "something else")
+    gateway = _gateway(messages=[earlier, later, other])
+    assert gateway.find_sms(to="+1", body_digest=digest, since=T0, near=T0 + timedelta(seconds=1),
+                            exclude_sids=set()) == "SM-earlier"
+    assert gateway.find_sms(to="+1", body_digest=digest, since=T0, near=T0 + timedelta(seconds=64),
+                            exclude_sids=set()) == "SM-later"
+    assert gateway.find_sms(to="+1", body_digest=digest, since=T0, near=T0,
+                            exclude_sids={"SM-earlier", "SM-later"}) is None
