@@ -12,11 +12,11 @@ from __future__ import annotations
 import hashlib
 import logging
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import select, update
+from sqlalchemy import ColumnElement, select, update
 
 from backend.adapters.fcm import PushSender
 from backend.adapters.twilio_client import NotSent, OutcomeUnknown, TwilioGateway
@@ -378,6 +378,14 @@ def _send_push(delivery: Delivery, alert: Alert, token: str) -> bool:
 
 
 # -- after sending: reconciliation, callbacks, next attempts ---------------------------------------
+def stale_claim(current: datetime) -> ColumnElement[bool]:
+    """Rows a worker claimed and then went quiet on: killed while ``sending`` (since its request
+    began), or while ``reconciling`` (since the reconciliation claim)."""
+    stale = current - STALE_SENDING
+    return (((Delivery.status == "sending") & (Delivery.sending_at <= stale))
+            | ((Delivery.status == "reconciling") & (Delivery.updated_at <= stale)))
+
+
 def reconcile_delivery(delivery_id: str) -> str | None:
     """Settle an ``unknown`` (or long-``sending``) delivery by looking it up in Twilio's log.
 
@@ -385,16 +393,14 @@ def reconcile_delivery(delivery_id: str) -> str | None:
     stays ``unknown`` and is tried later. Returns the new status, or None if not ours to settle.
     """
     current = now()
-    # When the ambiguous request was made: the claim below overwrites it.
-    attempted_at = db.session.execute(
-        select(Delivery.sending_at).where(Delivery.id == delivery_id)).scalar_one_or_none()
+    # The claim leaves ``sending_at`` alone: it is when the ambiguous request was made, which the
+    # lookup needs on every round (a failed lookup puts the row back to ``unknown``).
     claimed = db.session.execute(
         update(Delivery).where(
             Delivery.id == delivery_id,
             ((Delivery.status == "unknown") & (Delivery.next_attempt_at <= current))
-            | (Delivery.status.in_(("sending", "reconciling"))
-               & (Delivery.sending_at <= current - STALE_SENDING)))
-        .values(status="reconciling", sending_at=current, updated_at=current)
+            | stale_claim(current))
+        .values(status="reconciling", updated_at=current)
         .execution_options(synchronize_session=False))
     db.session.commit()
     if not claimed.rowcount:  # type: ignore[attr-defined]
@@ -412,7 +418,7 @@ def reconcile_delivery(delivery_id: str) -> str | None:
         select(Delivery.provider_sid).where(Delivery.provider_sid.is_not(None),
                                             Delivery.id != delivery.id)).scalars() if sid}
     since = as_utc(delivery.created_at)
-    near = as_utc(attempted_at) if attempted_at is not None else since
+    near = as_utc(delivery.sending_at) if delivery.sending_at is not None else since
     try:
         if delivery.channel == "sms":
             sid = gateway.find_sms(to=address, body_digest=delivery.body_digest or "",

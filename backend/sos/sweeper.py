@@ -67,8 +67,7 @@ def sweep(limit: int = 200) -> SweepReport:
     ambiguous = db.session.execute(
         select(Delivery.id).where(
             ((Delivery.status == "unknown") & (Delivery.next_attempt_at <= now()))
-            | (Delivery.status.in_(("sending", "reconciling"))
-               & (Delivery.sending_at <= now() - relay.STALE_SENDING))).limit(limit)
+            | relay.stale_claim(now())).limit(limit)
     ).scalars().all()
     db.session.commit()
     for delivery_id in ambiguous:

@@ -7,7 +7,18 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from backend.adapters.twilio_client import TwilioRestGateway
+import pytest
+from flask.testing import FlaskClient
+from sqlalchemy import select, update
+
+from backend import clock
+from backend.adapters.twilio_client import OutcomeUnknown, TwilioRestGateway
+from backend.clock import as_utc
+from backend.extensions import db
+from backend.models.sos import Delivery, OutboxMessage
+from backend.sos import relay
+from tests.sos.conftest import new_alert_body
+from tests.sos.helpers import deliveries
 
 T0 = datetime(2026, 11, 22, 8, 0, tzinfo=UTC)
 
@@ -71,3 +82,55 @@ def test_the_same_text_sent_twice_is_matched_by_time_and_body() -> None:
                             exclude_sids=set()) == "SM-later"
     assert gateway.find_sms(to="+1", body_digest=digest, since=T0, near=T0,
                             exclude_sids={"SM-earlier", "SM-later"}) is None
+
+
+def _ambiguous_call(client: FlaskClient, register: Any) -> tuple[str, datetime]:
+    """An alert whose hotline call ended ``unknown``; its id and when the request was made."""
+    device = register()
+    body = new_alert_body()
+    assert client.post("/api/v1/alerts", json=body, headers=device["auth"]).status_code == 201
+    alert_id = body["id"].replace("-", "")
+    for job_id in db.session.execute(select(OutboxMessage.id).where(
+            OutboxMessage.alert_id == alert_id)).scalars().all():
+        relay.process_outbox_message(job_id)
+    call = deliveries(channel="voice", recipient_kind="hotline")[-1]
+    requested = clock.now()
+    db.session.execute(update(Delivery).where(Delivery.id == call.id).values(
+        status="unknown", provider_sid=None, sending_at=requested, next_attempt_at=requested))
+    db.session.commit()
+    return call.id, requested
+
+
+def test_every_reconciliation_round_looks_near_the_request_not_the_last_round(
+        client: FlaskClient, register: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    seen: list[datetime] = []
+
+    def find_call(**kw: Any) -> str | None:
+        seen.append(kw["near"])
+        if len(seen) == 1:
+            raise OutcomeUnknown("Twilio's call list timed out")
+        return None
+
+    with clock.frozen(clock.now()):
+        delivery_id, requested = _ambiguous_call(client, register)
+        monkeypatch.setattr(relay.get_gateway(), "find_call", find_call)
+        clock.advance(timedelta(seconds=25))
+        assert relay.reconcile_delivery(delivery_id) == "unknown"  # the lookup failed: try later
+        clock.advance(timedelta(seconds=25))
+        assert relay.reconcile_delivery(delivery_id) == "retry"  # certainly absent: send again
+    assert [as_utc(t) for t in seen] == [as_utc(requested)] * 2
+
+
+def test_a_reconciliation_abandoned_midway_is_taken_up_again(
+        client: FlaskClient, register: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    with clock.frozen(clock.now()):
+        delivery_id, _ = _ambiguous_call(client, register)
+        clock.advance(timedelta(seconds=25))
+        # A worker claimed the row for reconciliation and died before settling it.
+        db.session.execute(update(Delivery).where(Delivery.id == delivery_id).values(
+            status="reconciling", updated_at=clock.now()))
+        db.session.commit()
+        monkeypatch.setattr(relay.get_gateway(), "find_call", lambda **kw: None)
+        assert relay.reconcile_delivery(delivery_id) is None  # still fresh: someone holds it
+        clock.advance(relay.STALE_SENDING + timedelta(seconds=1))
+        assert relay.reconcile_delivery(delivery_id) == "retry"
