@@ -160,14 +160,14 @@ def create_alert(device: Device, *, alert_id: str, fix: Fix | None, trigger: str
         if existing is None:
             raise
         return existing, False
+    outbox.dispatch([children["job"]["id"]])
+    log.info("alert received", extra={"event": "sos.received", "alert": alert_id[:8],
+                                      "channel": channel, "drill": drill})
     # What was just written is what the answer shows: the row joins the session as loaded,
     # without reading it back.
     alert = Alert(**values, next_escalation_at=deadline)
     make_transient_to_detached(alert)
     db.session.add(alert)
-    log.info("alert received", extra={"event": "sos.received", "alert": alert_id[:8],
-                                      "channel": channel, "drill": drill})
-    outbox.dispatch([children["job"]["id"]])
     return alert, True
 
 
