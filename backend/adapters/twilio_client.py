@@ -72,6 +72,8 @@ class TwilioGateway(Protocol):
     def find_call(self, *, to: str, since: datetime, near: datetime,
                   exclude_sids: set[str]) -> str | None: ...
 
+    def fetch_status(self, *, channel: str, sid: str) -> str: ...
+
 
 class _RedirectingHttpClient(TwilioHttpClient):
     """Sends every request to ``base_url`` (scheme and host), keeping path and query."""
@@ -139,6 +141,12 @@ class TwilioRestGateway:
         calls = _lookup(lambda: self._client.calls.list(
             to=to, from_=self._from, start_time_after=since - timedelta(days=1), limit=50))
         return _nearest(calls, since=since, near=near, exclude_sids=exclude_sids)
+
+    def fetch_status(self, *, channel: str, sid: str) -> str:
+        """Twilio's current status of a message (``channel`` "sms") or call; OutcomeUnknown if
+        Twilio cannot be asked now."""
+        resource = self._client.messages(sid) if channel == "sms" else self._client.calls(sid)
+        return str(_lookup(lambda: [resource.fetch()])[0].status or "")
 
 
 def _nearest(resources: list[Any], *, since: datetime, near: datetime,
@@ -221,3 +229,6 @@ class DryRunGateway:
     def find_call(self, *, to: str, since: datetime, near: datetime,
                   exclude_sids: set[str]) -> str | None:
         return None
+
+    def fetch_status(self, *, channel: str, sid: str) -> str:
+        return ""  # nothing was sent: nothing to ask about

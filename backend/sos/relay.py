@@ -45,6 +45,10 @@ MAX_TRIES = 20  # transport tries of one attempt before it is marked failed
 RECONCILE_AFTER = timedelta(seconds=20)  # wait before looking up an ambiguous send
 STALE_SENDING = timedelta(seconds=60)  # a "sending" row this old belongs to a dead worker
 ATTEMPT_BACKOFF = (15, 30, 60)
+# A message or call handed to Twilio that has no final status this long after its last change is
+# asked about (its status callbacks may not reach us), again after as long, for POLL_WINDOW.
+POLL_AFTER = timedelta(seconds=120)
+POLL_WINDOW = timedelta(minutes=30)
 
 # Twilio status → (our status, rank). A status never moves to a lower rank; rank 9 is final.
 _STATUS_RANK = {
@@ -493,6 +497,44 @@ def apply_status_callback(delivery_id: str, sid: str, status: str,
             _schedule_next_attempt(delivery, alert)
     db.session.commit()
     return True
+
+
+def silent_deliveries(current: datetime, limit: int) -> list[str]:
+    """Ids of handed-over messages and calls with no final status and no news for POLL_AFTER."""
+    waiting = [status for status, rank in _STATUS_RANK.items() if 3 <= rank < 9]
+    return list(db.session.execute(
+        select(Delivery.id).where(Delivery.status.in_(waiting), Delivery.dry_run.is_(False),
+                                  Delivery.channel.in_(("sms", "voice")),
+                                  Delivery.provider_sid.is_not(None),
+                                  Delivery.updated_at <= current - POLL_AFTER,
+                                  Delivery.created_at >= current - POLL_WINDOW)
+        .order_by(Delivery.updated_at).limit(limit)).scalars())
+
+
+def poll_delivery_status(delivery_id: str) -> bool:
+    """Ask Twilio for a silent delivery's status and apply it as its callback would have been.
+
+    Success is never assumed from "queued": without this, a lost status callback would leave a
+    failed call without its fallback SMS. Returns True if the status changed.
+    """
+    delivery = db.session.get(Delivery, delivery_id)
+    if delivery is None or not delivery.provider_sid or delivery.dry_run:
+        db.session.commit()
+        return False
+    sid, channel = delivery.provider_sid, delivery.channel
+    # Asked now: the next poll of this row waits POLL_AFTER again, whatever the answer.
+    db.session.execute(update(Delivery).where(Delivery.id == delivery_id)
+                       .values(updated_at=now()).execution_options(synchronize_session=False))
+    db.session.commit()
+    try:
+        status = get_gateway().fetch_status(channel=channel, sid=sid)
+    except OutcomeUnknown:
+        return False
+    changed = bool(status) and apply_status_callback(delivery_id, sid, status)
+    if changed:
+        log.info("delivery status polled", extra={"event": "sos.status_polled",
+                                                   "channel": channel, "status": status})
+    return changed
 
 
 def _schedule_next_attempt(delivery: Delivery, alert: Alert) -> None:

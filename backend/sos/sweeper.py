@@ -2,7 +2,8 @@
 
 It makes the relay independent of the broker's delivery of any single task: outbox jobs nobody
 processed, deliveries due for a retry, ambiguous sends to reconcile, rows a killed worker left in
-``sending``, and alerts whose escalation timer ran out are all picked up from the database here.
+``sending``, messages and calls whose status callbacks have not come (their status is asked of
+Twilio), and alerts whose escalation timer ran out are all picked up from the database here.
 The watchdog raises alerts whose relay is stuck to on-duty staff.
 """
 
@@ -31,6 +32,7 @@ class SweepReport:
     outbox_jobs: int = 0
     sent: int = 0
     reconciled: int = 0
+    polled: int = 0  # silent deliveries whose status Twilio's answer changed
     escalated: int = 0
     watchdog: int = 0
 
@@ -78,6 +80,14 @@ def sweep(limit: int = 200) -> SweepReport:
         except Exception:
             db.session.rollback()
             log.exception("reconciliation failed", extra={"event": "sos.delivery_error"})
+    silent = relay.silent_deliveries(now(), limit)
+    db.session.commit()
+    for delivery_id in silent:
+        try:
+            report.polled += int(relay.poll_delivery_status(delivery_id))
+        except Exception:
+            db.session.rollback()
+            log.exception("status poll failed", extra={"event": "sos.delivery_error"})
     report.escalated = escalate_due_alerts()
     report.watchdog = raise_stuck_alerts()
     return report

@@ -17,6 +17,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -59,6 +60,7 @@ class Created:
     url: str
     status_callback: str
     at: datetime
+    status: str = "queued"  # what a fetch of this message or call answers (set it to simulate)
 
 
 @dataclass
@@ -90,6 +92,11 @@ class TwilioMock:
     def calls_to(self, number: str) -> list[Created]:
         return [c for c in self.created if c.kind == "call" and c.to == number]
 
+    def set_status(self, sid: str, status: str) -> None:
+        """What Twilio will answer when this message or call is fetched from now on."""
+        with self.lock:
+            next(c for c in self.created if c.sid == sid).status = status
+
 
 def _handler(mock: TwilioMock) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
@@ -116,6 +123,18 @@ def _handler(mock: TwilioMock) -> type[BaseHTTPRequestHandler]:
             with mock.lock:
                 mock.requests.append(("GET", path.path))
             upstream = self._forward(b"")
+            single = re.search(r"/(Messages|Calls)/((?:SM|CA)[0-9a-f]{32})\.json$", path.path)
+            if upstream.status_code == 200 and single:  # a fetch: answer from what was created
+                with mock.lock:
+                    found = next((c for c in mock.created if c.sid == single.group(2)), None)
+                if found is None:
+                    self._answer(404, b'{"code": 20404, "message": "Not found", "status": 404}')
+                    return
+                answer = upstream.json()
+                answer.update({"sid": found.sid, "to": found.to, "from": found.from_,
+                               "status": found.status, "date_created": format_datetime(found.at)})
+                self._answer(200, json.dumps(answer).encode())
+                return
             if upstream.status_code != 200 or not path.path.endswith(("Messages.json",
                                                                       "Calls.json")):
                 self._answer(upstream.status_code, upstream.content)

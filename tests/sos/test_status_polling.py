@@ -1,0 +1,84 @@
+"""Silent deliveries: when Twilio's status callbacks do not come, the sweeper asks Twilio."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from flask.testing import FlaskClient
+
+from backend import clock
+from backend.extensions import db
+from backend.models.sos import Alert
+from backend.sos import relay
+from backend.sos.sweeper import sweep
+from tests.sos.conftest import HOTLINE, new_alert_body
+from tests.sos.helpers import deliveries, relay_pending
+from tests.support.twilio_mock import TwilioMock
+
+
+def _fetches(twilio_mock: TwilioMock, sids: set[str]) -> list[str]:
+    """Fetches of these messages or calls (GET .../Messages/<sid>.json, .../Calls/<sid>.json)."""
+    return [path for method, path in twilio_mock.requests
+            if method == "GET" and path.rsplit("/", 1)[-1].removesuffix(".json") in sids]
+
+
+def test_a_call_whose_callbacks_never_come_is_asked_about_and_falls_back(
+        client: FlaskClient, register: Any, twilio_mock: TwilioMock) -> None:
+    device = register()
+    start = clock.now()
+    with clock.frozen(start):
+        body = new_alert_body()
+        assert client.post("/api/v1/alerts", json=body, headers=device["auth"]).status_code == 201
+        relay_pending()
+    sms, call = deliveries(channel="sms")[0], deliveries(channel="voice")[0]
+    assert {sms.status, call.status} == {"queued"}
+    sids = {sms.provider_sid or "", call.provider_sid or ""}
+    twilio_mock.set_status(twilio_mock.calls_to(HOTLINE[0])[0].sid, "no-answer")
+    twilio_mock.set_status(twilio_mock.sms_to(HOTLINE[0])[0].sid, "delivered")
+
+    with clock.frozen(start + relay.POLL_AFTER - timedelta(seconds=5)):
+        assert sweep().polled == 0  # callbacks may still come: Twilio is not asked yet
+    assert not _fetches(twilio_mock, sids)
+
+    with clock.frozen(start + relay.POLL_AFTER + timedelta(seconds=5)):
+        assert sweep().polled == 2
+    by_id = {d.id: d for d in deliveries()}
+    assert by_id[call.id].status == "no-answer" and by_id[sms.id].status == "delivered"
+    alert = db.session.get(Alert, body["id"].replace("-", ""))
+    assert alert is not None and alert.status == "relayed"  # the delivered SMS proves it
+    # The unanswered call gets its next attempt, as its "no-answer" callback would have caused.
+    after_call = [d.attempt for d in deliveries() if d.stage == 0 and d.recipient_ref == call.recipient_ref
+                  and d.idempotency_key.split(":")[1] == "voice"]
+    assert after_call == [1, 2]
+
+    fetched = len(_fetches(twilio_mock, sids))
+    with clock.frozen(start + 2 * relay.POLL_AFTER + timedelta(seconds=10)):
+        sweep()
+    assert len(_fetches(twilio_mock, sids)) == fetched  # final statuses are not asked about again
+
+
+def test_a_still_queued_delivery_is_asked_again_only_after_a_pause_and_not_forever(
+        client: FlaskClient, register: Any, twilio_mock: TwilioMock) -> None:
+    device = register()
+    start = clock.now()
+    with clock.frozen(start):
+        assert client.post("/api/v1/alerts", json=new_alert_body(),
+                           headers=device["auth"]).status_code == 201
+        relay_pending()
+    sids = {d.provider_sid or "" for d in deliveries()}
+    moment = start + relay.POLL_AFTER + timedelta(seconds=1)
+    with clock.frozen(moment):
+        assert sweep().polled == 0  # asked, but Twilio still says "queued": nothing changes
+    asked = len(_fetches(twilio_mock, sids))
+    assert asked == 2
+    with clock.frozen(moment + timedelta(seconds=30)):
+        sweep()
+    assert len(_fetches(twilio_mock, sids)) == asked  # not again before POLL_AFTER has passed
+    with clock.frozen(moment + relay.POLL_AFTER + timedelta(seconds=1)):
+        sweep()
+    assert len(_fetches(twilio_mock, sids)) == 2 * asked
+    with clock.frozen(start + relay.POLL_WINDOW + timedelta(minutes=1)):
+        sweep()
+    assert len(_fetches(twilio_mock, sids)) == 2 * asked  # the window is over: escalation took over
+    assert {d.status for d in deliveries() if d.provider_sid in sids} == {"queued"}
