@@ -72,7 +72,7 @@ class TwilioGateway(Protocol):
     def find_call(self, *, to: str, since: datetime, near: datetime,
                   exclude_sids: set[str]) -> str | None: ...
 
-    def fetch_status(self, *, channel: str, sid: str) -> str: ...
+    def fetch_status(self, *, channel: str, sid: str) -> tuple[str, str | None]: ...
 
 
 class _RedirectingHttpClient(TwilioHttpClient):
@@ -142,11 +142,13 @@ class TwilioRestGateway:
             to=to, from_=self._from, start_time_after=since - timedelta(days=1), limit=50))
         return _nearest(calls, since=since, near=near, exclude_sids=exclude_sids)
 
-    def fetch_status(self, *, channel: str, sid: str) -> str:
-        """Twilio's current status of a message (``channel`` "sms") or call; OutcomeUnknown if
-        Twilio cannot be asked now."""
+    def fetch_status(self, *, channel: str, sid: str) -> tuple[str, str | None]:
+        """Twilio's current status of a message (``channel`` "sms") or call and its error code
+        (messages only); OutcomeUnknown if Twilio cannot be asked now."""
         resource = self._client.messages(sid) if channel == "sms" else self._client.calls(sid)
-        return str(_lookup(lambda: [resource.fetch()])[0].status or "")
+        fetched = _lookup(lambda: [resource.fetch()])[0]
+        code = getattr(fetched, "error_code", None)
+        return str(fetched.status or ""), str(code) if code else None
 
 
 def _nearest(resources: list[Any], *, since: datetime, near: datetime,
@@ -230,5 +232,5 @@ class DryRunGateway:
                   exclude_sids: set[str]) -> str | None:
         return None
 
-    def fetch_status(self, *, channel: str, sid: str) -> str:
-        return ""  # nothing was sent: nothing to ask about
+    def fetch_status(self, *, channel: str, sid: str) -> tuple[str, str | None]:
+        return "", None  # nothing was sent: nothing to ask about

@@ -499,15 +499,18 @@ def apply_status_callback(delivery_id: str, sid: str, status: str,
     return True
 
 
+_WAITING = tuple(status for status, rank in _STATUS_RANK.items() if 3 <= rank < 9)
+
+
 def silent_deliveries(current: datetime, limit: int) -> list[str]:
-    """Ids of handed-over messages and calls with no final status and no news for POLL_AFTER."""
-    waiting = [status for status, rank in _STATUS_RANK.items() if 3 <= rank < 9]
+    """Ids of handed-over messages and calls with no final status and no news for POLL_AFTER,
+    handed over (``sending_at``) within POLL_WINDOW; the longest silent first."""
     return list(db.session.execute(
-        select(Delivery.id).where(Delivery.status.in_(waiting), Delivery.dry_run.is_(False),
+        select(Delivery.id).where(Delivery.status.in_(_WAITING), Delivery.dry_run.is_(False),
                                   Delivery.channel.in_(("sms", "voice")),
                                   Delivery.provider_sid.is_not(None),
                                   Delivery.updated_at <= current - POLL_AFTER,
-                                  Delivery.created_at >= current - POLL_WINDOW)
+                                  Delivery.sending_at >= current - POLL_WINDOW)
         .order_by(Delivery.updated_at).limit(limit)).scalars())
 
 
@@ -517,20 +520,25 @@ def poll_delivery_status(delivery_id: str) -> bool:
     Success is never assumed from "queued": without this, a lost status callback would leave a
     failed call without its fallback SMS. Returns True if the status changed.
     """
-    delivery = db.session.get(Delivery, delivery_id)
-    if delivery is None or not delivery.provider_sid or delivery.dry_run:
-        db.session.commit()
-        return False
-    sid, channel = delivery.provider_sid, delivery.channel
-    # Asked now: the next poll of this row waits POLL_AFTER again, whatever the answer.
-    db.session.execute(update(Delivery).where(Delivery.id == delivery_id)
-                       .values(updated_at=now()).execution_options(synchronize_session=False))
+    current = now()
+    # Claim the question: the row must still be waiting and silent (another sweep may have asked,
+    # or a callback may have come since the selection). The next poll waits POLL_AFTER again.
+    claimed = db.session.execute(
+        update(Delivery).where(Delivery.id == delivery_id, Delivery.status.in_(_WAITING),
+                               Delivery.updated_at <= current - POLL_AFTER)
+        .values(updated_at=current).returning(Delivery.provider_sid, Delivery.channel)
+        .execution_options(synchronize_session=False)).first()
     db.session.commit()
-    try:
-        status = get_gateway().fetch_status(channel=channel, sid=sid)
-    except OutcomeUnknown:
+    if claimed is None or not claimed.provider_sid:
         return False
-    changed = bool(status) and apply_status_callback(delivery_id, sid, status)
+    sid, channel = claimed.provider_sid, claimed.channel
+    try:
+        status, error_code = get_gateway().fetch_status(channel=channel, sid=sid)
+    except OutcomeUnknown as exc:
+        log.warning("status poll failed; will ask again", extra={
+            "event": "sos.status_poll_failed", "channel": channel, "error": str(exc)[:120]})
+        return False
+    changed = bool(status) and apply_status_callback(delivery_id, sid, status, error_code)
     if changed:
         log.info("delivery status polled", extra={"event": "sos.status_polled",
                                                    "channel": channel, "status": status})

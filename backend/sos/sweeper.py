@@ -25,6 +25,7 @@ log = logging.getLogger(__name__)
 
 OUTBOX_GRACE = timedelta(seconds=5)  # let the dispatched task take it first
 WATCHDOG_AFTER = timedelta(seconds=90)
+POLLS_PER_SWEEP = 25  # Twilio fetches per pass (each up to the client timeout)
 
 
 @dataclass
@@ -80,7 +81,10 @@ def sweep(limit: int = 200) -> SweepReport:
         except Exception:
             db.session.rollback()
             log.exception("reconciliation failed", extra={"event": "sos.delivery_error"})
-    silent = relay.silent_deliveries(now(), limit)
+    report.escalated = escalate_due_alerts()
+    report.watchdog = raise_stuck_alerts()
+    # Last, and bounded: asking Twilio about silent deliveries must never hold up escalation.
+    silent = relay.silent_deliveries(now(), POLLS_PER_SWEEP)
     db.session.commit()
     for delivery_id in silent:
         try:
@@ -88,8 +92,6 @@ def sweep(limit: int = 200) -> SweepReport:
         except Exception:
             db.session.rollback()
             log.exception("status poll failed", extra={"event": "sos.delivery_error"})
-    report.escalated = escalate_due_alerts()
-    report.watchdog = raise_stuck_alerts()
     return report
 
 

@@ -126,9 +126,11 @@ def test_a_reconciliation_abandoned_midway_is_taken_up_again(
     with clock.frozen(clock.now()):
         delivery_id, _ = _ambiguous_call(client, register)
         clock.advance(timedelta(seconds=25))
-        # A worker claimed the row for reconciliation and died before settling it.
+        # A worker claimed the row for reconciliation of a request made minutes ago, and died
+        # before settling it. Its claim (not the old request) decides when it counts as abandoned.
         db.session.execute(update(Delivery).where(Delivery.id == delivery_id).values(
-            status="reconciling", updated_at=clock.now()))
+            status="reconciling", updated_at=clock.now(),
+            sending_at=clock.now() - timedelta(minutes=5)))
         db.session.commit()
         monkeypatch.setattr(relay.get_gateway(), "find_call", lambda **kw: None)
         assert relay.reconcile_delivery(delivery_id) is None  # still fresh: someone holds it

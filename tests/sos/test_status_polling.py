@@ -82,3 +82,20 @@ def test_a_still_queued_delivery_is_asked_again_only_after_a_pause_and_not_forev
         sweep()
     assert len(_fetches(twilio_mock, sids)) == 2 * asked  # the window is over: escalation took over
     assert {d.status for d in deliveries() if d.provider_sid in sids} == {"queued"}
+
+
+def test_two_sweeps_never_ask_about_the_same_delivery_twice(
+        client: FlaskClient, register: Any, twilio_mock: TwilioMock) -> None:
+    device = register()
+    start = clock.now()
+    with clock.frozen(start):
+        assert client.post("/api/v1/alerts", json=new_alert_body(),
+                           headers=device["auth"]).status_code == 201
+        relay_pending()
+    call = deliveries(channel="voice")[0]
+    with clock.frozen(start + relay.POLL_AFTER + timedelta(seconds=1)):
+        # Both sweeps selected the row; the first to claim it asks, the second finds it claimed.
+        assert call.id in relay.silent_deliveries(clock.now(), 10)
+        relay.poll_delivery_status(call.id)
+        relay.poll_delivery_status(call.id)
+    assert len(_fetches(twilio_mock, {call.provider_sid or ""})) == 1
