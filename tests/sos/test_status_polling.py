@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from flask.testing import FlaskClient
@@ -21,6 +21,17 @@ def _fetches(twilio_mock: TwilioMock, sids: set[str]) -> list[str]:
     """Fetches of these messages or calls (GET .../Messages/<sid>.json, .../Calls/<sid>.json)."""
     return [path for method, path in twilio_mock.requests
             if method == "GET" and path.rsplit("/", 1)[-1].removesuffix(".json") in sids]
+
+
+def _relayed_alert(client: FlaskClient, register: Any) -> datetime:
+    """A new alert relayed (an SMS and a call handed to Twilio, "queued"); when that happened."""
+    device = register()
+    start = clock.now()
+    with clock.frozen(start):
+        assert client.post("/api/v1/alerts", json=new_alert_body(),
+                           headers=device["auth"]).status_code == 201
+        relay_pending()
+    return start
 
 
 def test_a_call_whose_callbacks_never_come_is_asked_about_and_falls_back(
@@ -60,12 +71,7 @@ def test_a_call_whose_callbacks_never_come_is_asked_about_and_falls_back(
 
 def test_a_still_queued_delivery_is_asked_again_only_after_a_pause_and_not_forever(
         client: FlaskClient, register: Any, twilio_mock: TwilioMock) -> None:
-    device = register()
-    start = clock.now()
-    with clock.frozen(start):
-        assert client.post("/api/v1/alerts", json=new_alert_body(),
-                           headers=device["auth"]).status_code == 201
-        relay_pending()
+    start = _relayed_alert(client, register)
     sids = {d.provider_sid or "" for d in deliveries()}
     moment = start + relay.POLL_AFTER + timedelta(seconds=1)
     with clock.frozen(moment):
@@ -86,12 +92,7 @@ def test_a_still_queued_delivery_is_asked_again_only_after_a_pause_and_not_forev
 
 def test_two_sweeps_never_ask_about_the_same_delivery_twice(
         client: FlaskClient, register: Any, twilio_mock: TwilioMock) -> None:
-    device = register()
-    start = clock.now()
-    with clock.frozen(start):
-        assert client.post("/api/v1/alerts", json=new_alert_body(),
-                           headers=device["auth"]).status_code == 201
-        relay_pending()
+    start = _relayed_alert(client, register)
     call = deliveries(channel="voice")[0]
     with clock.frozen(start + relay.POLL_AFTER + timedelta(seconds=1)):
         # Both sweeps selected the row; the first to claim it asks, the second finds it claimed.
