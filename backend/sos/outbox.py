@@ -8,9 +8,10 @@ the broker; if the broker is down the job simply waits in the table and the peri
 from __future__ import annotations
 
 import logging
+import threading
 import time
 from collections.abc import Iterable
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor, wait
 from datetime import datetime
 from typing import Any
 
@@ -58,12 +59,30 @@ def dispatch(job_ids: Iterable[str]) -> None:
     ids = list(job_ids)
     if not ids or time.monotonic() < _paused_until[0]:
         return
-    _publisher.submit(_publish, ids)
+    future = _publisher.submit(_publish, ids)
+    with _inflight_lock:
+        _inflight.add(future)
+    future.add_done_callback(_finished)
+
+
+def wait_for_publishes(timeout: float = 60.0) -> bool:
+    """Wait until every publish handed to the background threads so far has finished (or
+    ``timeout``); True if none is left. For an orderly shutdown, and for tests that switch brokers."""
+    with _inflight_lock:
+        pending = list(_inflight)
+    return not wait(pending, timeout=timeout).not_done
 
 
 BROKER_PAUSE = 10.0
 _paused_until = [0.0]
 _publisher = ThreadPoolExecutor(max_workers=4, thread_name_prefix="sos-outbox-publish")
+_inflight: set[Future[int]] = set()
+_inflight_lock = threading.Lock()
+
+
+def _finished(future: Future[int]) -> None:
+    with _inflight_lock:
+        _inflight.discard(future)
 
 
 def _publish(job_ids: list[str]) -> int:

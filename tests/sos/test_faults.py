@@ -32,7 +32,7 @@ def broker_down_env(app_env: dict[str, str]) -> Iterator[dict[str, str]]:
     app_env["CELERY_BROKER_URL"] = f"redis://127.0.0.1:{free_port()}/0"  # nothing listens there
     forget_broker_connections(celery)
     yield app_env
-    outbox._publisher.submit(lambda: None).result()  # let the failed publish finish
+    assert outbox.wait_for_publishes()  # let the failed publishes finish before switching back
     forget_broker_connections(celery)
     outbox._paused_until[0] = 0.0
 

@@ -50,7 +50,10 @@ def worker_env(app_env: dict[str, str], redis_prefix: str) -> dict[str, str]:
 @pytest.fixture
 def start_worker(worker_env: dict[str, str], app: Flask) -> Iterator[Callable[[], Any]]:
     celery = app.extensions["celery"]
-    forget_broker_connections(celery)  # earlier tests published to memory:// or a dead broker
+    # Earlier tests published to memory:// or a dead broker: let their publishes finish (one
+    # failing during the switch would pause dispatching here), then start afresh.
+    assert outbox.wait_for_publishes()
+    forget_broker_connections(celery)
     celery.conf.task_default_queue = worker_env["HB_TEST_QUEUE"]
     outbox._paused_until[0] = 0.0
     started: list[subprocess.Popen[bytes]] = []
@@ -63,6 +66,7 @@ def start_worker(worker_env: dict[str, str], app: Flask) -> Iterator[Callable[[]
         return process
 
     yield start
+    outbox.wait_for_publishes()
     celery.conf.task_default_queue = "celery"
     forget_broker_connections(celery)
     for process in started:
