@@ -10,6 +10,7 @@ The watchdog raises alerts whose relay is stuck to on-duty staff.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -48,51 +49,55 @@ def sweep(limit: int = 200) -> SweepReport:
                                        OutboxMessage.next_attempt_at <= current)
         .order_by(OutboxMessage.created_at).limit(limit)).scalars().all()
     db.session.commit()
-    for job_id in job_ids:
-        try:
-            relay.process_outbox_message(job_id)
-            report.outbox_jobs += 1
-        except Exception:
-            db.session.rollback()
-            log.exception("outbox job failed", extra={"event": "sos.job_failed"})
+    report.outbox_jobs = _each(job_ids, _process_job, "outbox job failed", "sos.job_failed")
     due = db.session.execute(
         select(Delivery.id).where(Delivery.status.in_(("pending", "retry")),
                                   Delivery.next_attempt_at <= now())
         .order_by(Delivery.next_attempt_at).limit(limit)).scalars().all()
     db.session.commit()
-    for delivery_id in due:
-        try:
-            report.sent += int(relay.send_delivery(delivery_id))
-        except Exception:
-            # One delivery that cannot be sent must not stop the pass (escalation, watchdog).
-            db.session.rollback()
-            log.exception("delivery failed", extra={"event": "sos.delivery_error"})
+    report.sent = _each(due, relay.send_delivery, "delivery failed", "sos.delivery_error")
     ambiguous = db.session.execute(
         select(Delivery.id).where(
             ((Delivery.status == "unknown") & (Delivery.next_attempt_at <= now()))
             | relay.stale_claim(now())).limit(limit)
     ).scalars().all()
     db.session.commit()
-    for delivery_id in ambiguous:
-        try:
-            if relay.reconcile_delivery(delivery_id) is not None:
-                report.reconciled += 1
-                relay.send_delivery(delivery_id)
-        except Exception:
-            db.session.rollback()
-            log.exception("reconciliation failed", extra={"event": "sos.delivery_error"})
+    report.reconciled = _each(ambiguous, _reconcile_and_send, "reconciliation failed",
+                              "sos.delivery_error")
     report.escalated = escalate_due_alerts()
     report.watchdog = raise_stuck_alerts()
     # Last, and bounded: asking Twilio about silent deliveries must never hold up escalation.
     silent = relay.silent_deliveries(now(), POLLS_PER_SWEEP)
     db.session.commit()
-    for delivery_id in silent:
+    report.polled = _each(silent, relay.poll_delivery_status, "status poll failed",
+                          "sos.delivery_error")
+    return report
+
+
+def _each(ids: Sequence[str], step: Callable[[str], object], failure: str, event: str) -> int:
+    """Run ``step`` for every id; how many returned a true value. One row that fails is logged
+    and rolled back and never stops the pass (the rest of it, escalation, the watchdog)."""
+    done = 0
+    for row_id in ids:
         try:
-            report.polled += int(relay.poll_delivery_status(delivery_id))
+            done += bool(step(row_id))
         except Exception:
             db.session.rollback()
-            log.exception("status poll failed", extra={"event": "sos.delivery_error"})
-    return report
+            log.exception(failure, extra={"event": event})
+    return done
+
+
+def _process_job(job_id: str) -> bool:
+    relay.process_outbox_message(job_id)
+    return True  # a job counts as processed even when it had nothing left to send
+
+
+def _reconcile_and_send(delivery_id: str) -> bool:
+    """Settle an ambiguous delivery; if it was certainly not sent, send it now."""
+    if relay.reconcile_delivery(delivery_id) is None:
+        return False
+    relay.send_delivery(delivery_id)
+    return True
 
 
 def raise_stuck_alerts() -> int:

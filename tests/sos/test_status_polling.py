@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
+import pytest
 from flask.testing import FlaskClient
 
 from backend import clock
@@ -100,3 +101,22 @@ def test_two_sweeps_never_ask_about_the_same_delivery_twice(
         relay.poll_delivery_status(call.id)
         relay.poll_delivery_status(call.id)
     assert len(_fetches(twilio_mock, {call.provider_sid or ""})) == 1
+
+
+def test_a_row_that_fails_does_not_stop_the_sweep(
+        client: FlaskClient, register: Any, twilio_mock: TwilioMock,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    start = _relayed_alert(client, register)
+    polled: list[str] = []
+
+    def broken_poll(delivery_id: str) -> bool:
+        polled.append(delivery_id)
+        if len(polled) == 1:
+            raise RuntimeError("one bad row")
+        return True
+
+    monkeypatch.setattr(relay, "poll_delivery_status", broken_poll)
+    with clock.frozen(start + relay.POLL_AFTER + timedelta(seconds=1)):
+        report = sweep()
+    assert len(polled) == 2 and report.polled == 1  # the second row was still asked about
+    assert report.escalated == 1  # and escalation (ESCALATION_SECONDS 120) ran in the same pass
