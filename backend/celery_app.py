@@ -3,6 +3,11 @@
 Embedded default: kombu's filesystem transport under the data folder, which a real worker process reads,
 so the quick start needs no broker. Production: Redis or RabbitMQ (CELERY_BROKER_URL / REDIS_URL).
 Every task runs inside a Flask application context.
+
+Two queues (docs/deployment.md): ``<prefix>.sos`` carries the SOS relay (``sos.*`` tasks: outbox jobs,
+deliveries, the sweeper) and ``<prefix>.background`` everything else (moderation, publishing, purges),
+so a long moderation re-scan never holds an alert back. A worker consumes both unless told otherwise;
+production runs a worker of its own for the SOS queue.
 """
 
 from __future__ import annotations
@@ -11,10 +16,36 @@ from typing import Any
 
 from celery import Celery, Task
 from flask import Flask
+from kombu import Queue
 
 from backend.config import Settings
 
 celery = Celery("hushbakht")
+
+QUEUE_ROLES = ("sos", "background")
+
+
+def queue_name(prefix: str, role: str) -> str:
+    """The broker queue of ``role`` (sos or background)."""
+    if role not in QUEUE_ROLES:
+        raise ValueError(f"unknown queue role {role!r}")
+    return f"{prefix}.{role}"
+
+
+def use_queues(app: Celery, prefix: str) -> None:
+    """Route ``sos.*`` tasks to the SOS queue and every other task to the background queue; a worker
+    started without ``-Q`` consumes both. Takes effect at once, also after messages were sent."""
+    sos, background = queue_name(prefix, "sos"), queue_name(prefix, "background")
+    app.conf.update(task_default_queue=background, task_queues=[Queue(sos), Queue(background)],
+                    task_routes=(_route_task,), hushbakht_sos_queue=sos)
+
+
+def _route_task(name: str, args: Any, kwargs: Any, options: Any, task: Any = None,
+                **kw: Any) -> dict[str, str] | None:
+    # Read at every send (Celery keeps its routing table for the process's life).
+    if name.startswith("sos."):
+        return {"queue": celery.conf.hushbakht_sos_queue}
+    return None  # the default queue: background
 
 
 def configure_celery(app: Flask, settings: Settings) -> Celery:
@@ -57,6 +88,7 @@ def configure_celery(app: Flask, settings: Settings) -> Celery:
         enable_utc=True,
         worker_hijack_root_logger=False,
     )
+    use_queues(celery, settings.celery_queue_prefix)
     celery.Task = FlaskTask
     # Editorial workflow (docs/editorial.md): the moderation gate task and its periodic jobs.
     from backend.editorial.tasks import EDITORIAL_BEAT_SCHEDULE

@@ -115,12 +115,22 @@ def _run_gunicorn(host: str, port: int, workers: int) -> None:
 @cli.command("worker")
 @click.option("--beat/--no-beat", default=False, help="Also run the periodic scheduler.")
 @click.option("--concurrency", default=2, show_default=True, type=click.IntRange(1, 64))
+@click.option("--queues", "roles", default="sos,background", show_default=True,
+              help="Which queues to consume: sos (the SOS relay), background (moderation, "
+                   "publishing, purges), or both.")
 @with_appcontext
-def worker(beat: bool, concurrency: int) -> None:
+def worker(beat: bool, concurrency: int, roles: str) -> None:
     """Run a Celery worker for background jobs (relay, moderation, schedules)."""
+    from backend.celery_app import QUEUE_ROLES, queue_name
+
+    wanted = [r.strip() for r in roles.split(",") if r.strip()]
+    unknown = sorted(set(wanted) - set(QUEUE_ROLES))
+    if not wanted or unknown:
+        raise click.BadParameter(f"choose among {', '.join(QUEUE_ROLES)}", param_hint="--queues")
+    prefix = _settings().celery_queue_prefix
     celery = current_app.extensions["celery"]
     argv = ["worker", "--loglevel=INFO", f"--concurrency={concurrency}", "--without-gossip",
-            "--without-mingle"]
+            "--without-mingle", "--queues=" + ",".join(queue_name(prefix, r) for r in wanted)]
     if beat:
         schedule = _settings().data_dir / "celerybeat-schedule"
         argv += ["--beat", f"--schedule={schedule}"]

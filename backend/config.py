@@ -74,6 +74,9 @@ class Settings(BaseModel):
     firebase_project_id: str = Field("", alias="FIREBASE_PROJECT_ID")
     app_check_enabled: bool = Field(False, alias="APP_CHECK_ENABLED")
     rate_limit_key_prefix: str = Field("hb", alias="RATE_LIMIT_KEY_PREFIX")
+    # Broker queues are "<prefix>.sos" (the SOS relay) and "<prefix>.background" (everything else).
+    celery_queue_prefix: str = Field("hb", alias="CELERY_QUEUE_PREFIX",
+                                     pattern=r"^[A-Za-z0-9_-]{1,64}$")
 
     @field_validator("hotline_numbers", "drill_numbers")
     @classmethod

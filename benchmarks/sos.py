@@ -40,9 +40,7 @@ import os
 from backend.app import create_app
 app = create_app()
 celery = app.extensions["celery"]
-queue = os.environ["HB_BENCH_QUEUE"]
-celery.conf.task_default_queue = queue
-celery.worker_main(["worker", "-Q", queue, "--concurrency", os.environ["HB_BENCH_CONCURRENCY"],
+celery.worker_main(["worker", "--concurrency", os.environ["HB_BENCH_CONCURRENCY"],
                     "--without-gossip", "--without-mingle", "--loglevel=WARNING", "--beat",
                     "--schedule", os.environ["HB_BENCH_SCHEDULE"]])
 """
@@ -242,23 +240,19 @@ def main() -> None:
            "TWILIO_ACCOUNT_SID": ACCOUNT_SID, "TWILIO_AUTH_TOKEN": "bench-token",
            "TWILIO_FROM_NUMBER": "+15005550006", "TWILIO_API_BASE_URL": twilio.url,
            "TWILIO_MODE": "test", "HOTLINE_NUMBERS": HOTLINE, "ESCALATION_SECONDS": "3600",
-           "HB_BENCH_QUEUE": f"hbbench-{os.getpid()}",
+           "CELERY_QUEUE_PREFIX": f"hbbench-{os.getpid()}",
            "HB_BENCH_CONCURRENCY": str(args.worker_concurrency),
            "HB_BENCH_SCHEDULE": str(data_dir / "beat-schedule")}
     processes: list[subprocess.Popen[bytes]] = []
     try:
         subprocess.run([sys.executable, "-m", "backend.cli", "db", "upgrade"], cwd=ROOT, env=env,
                        check=True, capture_output=True)
-        # The web processes must publish to the worker's private queue.
-        web_env = {**env, "PYTHONPATH": str(ROOT)}
+        # Web processes and worker use queues of this run's own (CELERY_QUEUE_PREFIX).
         processes.append(subprocess.Popen(
-            [sys.executable, "-c",
-             "import os; from backend.celery_app import celery; "
-             "celery.conf.task_default_queue = os.environ['HB_BENCH_QUEUE']; "
-             "from backend.cli import main; main()",
+            [sys.executable, "-m", "backend.cli",
              "serve", "--host", "127.0.0.1", "--port", str(port), "--workers",
              str(args.web_workers)],
-            cwd=ROOT, env=web_env, start_new_session=True,
+            cwd=ROOT, env=env, start_new_session=True,
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
         processes.append(subprocess.Popen([sys.executable, "-c", WORKER], cwd=ROOT, env=env,
                                           start_new_session=True, stdout=subprocess.DEVNULL,

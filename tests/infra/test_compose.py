@@ -17,12 +17,12 @@ from tests.infra.infra_files import (
 
 COMPOSE_FILE = load_compose()
 SERVICES = COMPOSE_FILE["services"]
-APP_SERVICES = ("migrate", "web", "worker", "beat")
-LONG_RUNNING = ("postgres", "redis", "web", "worker", "beat")
+APP_SERVICES = ("migrate", "web", "sos-worker", "worker", "beat")
+LONG_RUNNING = ("postgres", "redis", "web", "sos-worker", "worker", "beat")
 
 
 def test_the_stack_has_every_service() -> None:
-    assert set(SERVICES) == {"postgres", "redis", "migrate", "web", "worker", "beat"}
+    assert set(SERVICES) == {"postgres", "redis", "migrate", "web", "sos-worker", "worker", "beat"}
     assert SERVICES["postgres"]["image"].split(":")[1].startswith("16")
     assert SERVICES["redis"]["image"].split(":")[1].startswith("7")
 
@@ -53,11 +53,11 @@ def test_migrations_run_once_before_anything_that_uses_the_database() -> None:
     assert migrate["command"][:3] == ["hushbakht", "db", "upgrade"]
     assert migrate["restart"] == "no"
     assert migrate["depends_on"]["postgres"]["condition"] == "service_healthy"
-    for name in ("web", "worker", "beat"):
+    for name in ("web", "sos-worker", "worker", "beat"):
         depends = SERVICES[name]["depends_on"]
         assert depends["migrate"]["condition"] == "service_completed_successfully", name
         assert depends["redis"]["condition"] == "service_healthy", name
-    for name in ("web", "worker"):
+    for name in ("web", "sos-worker", "worker"):
         assert SERVICES[name]["depends_on"]["postgres"]["condition"] == "service_healthy"
 
 
@@ -71,6 +71,7 @@ def test_service_commands_are_real_cli_commands(name: str, tmp_path: Path) -> No
 def test_web_runs_gunicorn_through_serve_and_worker_and_beat_run_separately() -> None:
     assert SERVICES["web"]["command"][:2] == ["hushbakht", "serve"]
     assert SERVICES["worker"]["command"][:2] == ["hushbakht", "worker"]
+    assert SERVICES["sos-worker"]["command"][:2] == ["hushbakht", "worker"]
     assert SERVICES["beat"]["command"] == ["hushbakht", "beat"]
     # A real broker is configured, so `serve` starts no embedded worker next to gunicorn.
     for name in APP_SERVICES:
@@ -102,3 +103,9 @@ def test_every_variable_the_compose_file_reads_is_documented_in_env_example() ->
     documented = set(read_env_example())
     missing = compose_variables(COMPOSE.read_text(encoding="utf-8")) - documented
     assert not missing, f"add these to infra/.env.example: {sorted(missing)}"
+
+
+def test_the_sos_relay_has_a_worker_of_its_own() -> None:
+    """No moderation or publishing job can occupy the processes that relay alerts."""
+    assert SERVICES["sos-worker"]["command"][2:4] == ["--queues", "sos"]
+    assert SERVICES["worker"]["command"][2:4] == ["--queues", "background"]

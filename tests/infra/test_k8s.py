@@ -39,7 +39,8 @@ WEB_POD = WEB["spec"]["template"]
 def test_every_manifest_is_a_named_kubernetes_object() -> None:
     kinds = {(d["kind"], d["metadata"]["name"]) for d in DOCUMENTS}
     assert {("Deployment", "hushbakht-web"), ("Service", "hushbakht-web"),
-            ("Deployment", "hushbakht-worker"), ("Deployment", "hushbakht-beat"),
+            ("Deployment", "hushbakht-worker"), ("Deployment", "hushbakht-sos-worker"),
+            ("PodDisruptionBudget", "hushbakht-sos-worker"), ("Deployment", "hushbakht-beat"),
             ("Job", "hushbakht-migrate"), ("ConfigMap", "hushbakht-config"),
             ("Secret", "hushbakht-secrets"), ("PodDisruptionBudget", "hushbakht-web"),
             ("HorizontalPodAutoscaler", "hushbakht-web")} <= kinds
@@ -104,6 +105,19 @@ def test_service_pdb_and_autoscaler_point_at_the_web_pods() -> None:
     assert hpa["spec"]["maxReplicas"] > hpa["spec"]["minReplicas"]
     # The autoscaler computes utilisation against the CPU request, so one must exist.
     assert WEB_POD["spec"]["containers"][0]["resources"]["requests"]["cpu"]
+
+
+def test_the_sos_relay_has_workers_of_its_own_that_a_drain_never_takes_all_of() -> None:
+    sos = _one("Deployment", "hushbakht-sos-worker")
+    background = _one("Deployment", "hushbakht-worker")
+    assert sos["spec"]["template"]["spec"]["containers"][0]["command"][2:4] == ["--queues", "sos"]
+    assert (background["spec"]["template"]["spec"]["containers"][0]["command"][2:4]
+            == ["--queues", "background"])
+    labels = sos["spec"]["template"]["metadata"]["labels"]
+    assert not background["spec"]["selector"]["matchLabels"].items() <= labels.items()
+    pdb = _one("PodDisruptionBudget", "hushbakht-sos-worker")
+    assert pdb["spec"]["selector"]["matchLabels"].items() <= labels.items()
+    assert sos["spec"]["replicas"] > pdb["spec"]["minAvailable"] >= 1
 
 
 def test_exactly_one_scheduler_even_during_a_rollout() -> None:

@@ -154,6 +154,16 @@ def test_an_sos_alert_is_stored_once_on_sqlite(quick_start: tuple[str, Path]) ->
         for table in ("sos_alert_event", "sos_location", "sos_outbox"):
             count = conn.execute(f"SELECT count(*) FROM {table} WHERE alert_id = ?", (key,)).fetchone()  # noqa: S608
             assert count == (1,), table
+    # The embedded worker takes the job from the SOS queue of the filesystem broker and, with no
+    # Twilio settings, records the SMS and the call as dry runs.
+    deadline_at = time.monotonic() + 90
+    relayed: list[tuple[str, str]] = []
+    while time.monotonic() < deadline_at and len(relayed) < 2:
+        time.sleep(0.5)
+        with sqlite3.connect(data_dir / "hushbakht.sqlite3") as conn:
+            relayed = conn.execute("SELECT channel, status FROM sos_delivery WHERE alert_id = ? "
+                                   "ORDER BY channel", (key,)).fetchall()
+    assert relayed == [("sms", "dry_run"), ("voice", "dry_run")]
 
 
 def test_a_bad_setting_is_one_readable_message_not_a_traceback(tmp_path: Path) -> None:

@@ -17,6 +17,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from backend import clock
+from backend.celery_app import use_queues
 from backend.sos import outbox
 from backend.sos.sweeper import sweep
 from tests.conftest import REDIS_UP, ROOT
@@ -32,9 +33,9 @@ import os, sys
 from backend.app import create_app
 app = create_app()
 celery = app.extensions["celery"]
-queue = os.environ["HB_TEST_QUEUE"]
-celery.conf.task_default_queue = queue
-celery.worker_main(["worker", "-Q", queue, "--pool=solo", "--without-gossip", "--without-mingle",
+# Without -Q a worker consumes both queues (SOS and background).
+queues = ["-Q", os.environ["HB_TEST_QUEUES"]] if os.environ.get("HB_TEST_QUEUES") else []
+celery.worker_main(["worker", *queues, "--pool=solo", "--without-gossip", "--without-mingle",
                     "--without-heartbeat", "--loglevel=WARNING"])
 """
 
@@ -42,24 +43,25 @@ celery.worker_main(["worker", "-Q", queue, "--pool=solo", "--without-gossip", "-
 @pytest.fixture
 def worker_env(app_env: dict[str, str], redis_prefix: str) -> dict[str, str]:
     app_env["CELERY_BROKER_URL"] = "redis://127.0.0.1:6379/0"
-    app_env["HB_TEST_QUEUE"] = f"{redis_prefix}sos-{os.getpid()}-{time.time_ns()}"
+    # Queues of this test's own, on the shared Redis (CELERY_QUEUE_PREFIX allows no colon).
+    app_env["CELERY_QUEUE_PREFIX"] = f"{redis_prefix.rstrip(':')}-{time.time_ns()}"
     app_env["TWILIO_TIMEOUT_SECONDS"] = "20"
     return app_env
 
 
 @pytest.fixture
-def start_worker(worker_env: dict[str, str], app: Flask) -> Iterator[Callable[[], Any]]:
+def start_worker(worker_env: dict[str, str], app: Flask) -> Iterator[Callable[..., Any]]:
     celery = app.extensions["celery"]
     # Earlier tests published to memory:// or a dead broker: let their publishes finish (one
     # failing during the switch would pause dispatching here), then start afresh.
     assert outbox.wait_for_publishes()
     forget_broker_connections(celery)
-    celery.conf.task_default_queue = worker_env["HB_TEST_QUEUE"]
+    use_queues(celery, worker_env["CELERY_QUEUE_PREFIX"])
     outbox._paused_until[0] = 0.0
     started: list[subprocess.Popen[bytes]] = []
 
-    def start() -> subprocess.Popen[bytes]:
-        env = {**os.environ, **worker_env}
+    def start(queues: str = "") -> subprocess.Popen[bytes]:
+        env = {**os.environ, **worker_env, "HB_TEST_QUEUES": queues}
         process = subprocess.Popen([sys.executable, "-c", WORKER], cwd=str(ROOT), env=env,
                                    start_new_session=True)
         started.append(process)
@@ -67,7 +69,7 @@ def start_worker(worker_env: dict[str, str], app: Flask) -> Iterator[Callable[[]
 
     yield start
     outbox.wait_for_publishes()
-    celery.conf.task_default_queue = "celery"
+    use_queues(celery, "hb")
     forget_broker_connections(celery)
     for process in started:
         if process.poll() is None:
@@ -77,10 +79,13 @@ def start_worker(worker_env: dict[str, str], app: Flask) -> Iterator[Callable[[]
 
 def forget_broker_connections(celery: Any) -> None:
     """Celery keeps its first connection pool for the process; tests switch brokers."""
+    from kombu import pools
+
     if celery._pool is not None:
         celery._pool.force_close_all()
         celery._pool = None
     celery.amqp._producer_pool = None
+    pools.reset()  # kombu's process-wide producer pools would hand out the closed connections
 
 
 def _wait(condition: Callable[[], bool], seconds: float) -> bool:
@@ -127,3 +132,31 @@ def test_worker_relays_and_a_worker_killed_mid_request_sends_nothing_twice(
     assert len(twilio_mock.sms_to(HOTLINE[0])) == 1  # found in Twilio's log, not re-sent
     assert len(twilio_mock.calls_to(HOTLINE[0])) == 1  # the call that never started: placed once
     assert all(d.status == "queued" for d in deliveries())
+
+
+def test_the_relay_has_a_queue_of_its_own(
+        start_worker: Callable[..., subprocess.Popen[bytes]], worker_env: dict[str, str],
+        client: FlaskClient, register: Any, twilio_mock: TwilioMock) -> None:
+    """Moderation and other background jobs never stand in front of an alert: a worker on the
+    background queue does not see relay jobs, a worker on the SOS queue relays them."""
+    from backend.celery_app import celery, queue_name
+
+    prefix = worker_env["CELERY_QUEUE_PREFIX"]
+    assert celery.amqp.router.route({}, "sos.process_outbox")["queue"].name == f"{prefix}.sos"
+    assert celery.amqp.router.route({}, "sos.sweep")["queue"].name == f"{prefix}.sos"
+    for background_task in ("editorial.moderate_item", "editorial.rescan", "hotline.purge_expired"):
+        assert celery.amqp.router.route({}, background_task)["queue"].name == f"{prefix}.background"
+
+    device = register()
+    background = start_worker(queue_name(prefix, "background"))
+    client.post("/api/v1/alerts", json=new_alert_body(), headers=device["auth"])
+    # The background worker is up (it answers a ping) and still leaves the relay job alone.
+    assert _wait(lambda: bool(celery.control.ping(timeout=1.0)), 150), "no worker answered"
+    time.sleep(3)
+    assert twilio_mock.created == []
+    os.killpg(background.pid, signal.SIGKILL)
+    background.wait(timeout=10)
+
+    start_worker(queue_name(prefix, "sos"))
+    assert _wait(lambda: len(twilio_mock.created) == 2, 150), "the SOS worker did not relay"
+    assert [c.to for c in twilio_mock.created] == [HOTLINE[0], HOTLINE[0]]
