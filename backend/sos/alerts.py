@@ -221,6 +221,19 @@ def location_trail(alert_id: str) -> list[dict[str, Any]]:
     return trail
 
 
+def latest_fix(alert_id: str) -> dict[str, Any] | None:
+    """The last fix of :func:`location_trail` (the same order), decrypting only that one."""
+    row = db.session.execute(select(LocationFix).where(LocationFix.alert_id == alert_id)
+                             .order_by(LocationFix.recorded_at.desc(), LocationFix.received_at.desc())
+                             .limit(1)).scalar_one_or_none()
+    if row is None:
+        return None
+    data: dict[str, Any] = json.loads(get_cipher().decrypt_text(row.fix_enc,
+                                                                 context=f"sos_location.fix:{row.id}"))
+    data.update({"recorded_at": as_utc(row.recorded_at).isoformat(), "source": row.source})
+    return data
+
+
 # -- what the phone sees -------------------------------------------------------------------------
 def phone_status(alert: Alert, *, fresh: bool = False) -> dict[str, Any]:
     """The discreet status for the app: received, relayed, accepted or cancelled.

@@ -247,13 +247,11 @@ def send_delivery(delivery_id: str) -> bool:
     re-run of the task) finds it taken; a worker killed after that leaves a ``sending`` row that the
     sweeper reconciles against Twilio's log instead of sending blindly again.
     """
-    delivery = db.session.get(Delivery, delivery_id)
-    if delivery is None or delivery.status not in ("pending", "retry"):
+    loaded = _load_with_alert(delivery_id)
+    if loaded is None or loaded[0].status not in ("pending", "retry"):
         db.session.commit()
         return False
-    alert = db.session.get(Alert, delivery.alert_id)
-    if alert is None:
-        return False
+    delivery, alert = loaded
     settings = _settings()
     body = None
     if delivery.channel == "sms":
@@ -271,8 +269,9 @@ def send_delivery(delivery_id: str) -> bool:
     db.session.commit()
     if not claimed.rowcount:  # type: ignore[attr-defined]
         return False
-    db.session.refresh(delivery)
-    db.session.refresh(alert)
+    # Both rows as they are now (the alert may have been accepted or cancelled meanwhile).
+    if _load_with_alert(delivery_id) is None:
+        return False  # purged meanwhile; nothing to send
     if not _still_needed(delivery, alert):
         delivery.status, delivery.error = "skipped", "no longer needed"
         db.session.commit()
@@ -295,12 +294,21 @@ def send_delivery(delivery_id: str) -> bool:
     except OutcomeUnknown as exc:
         delivery.status, delivery.error = "unknown", str(exc)[:120]
         delivery.next_attempt_at = now() + RECONCILE_AFTER
+        facts = {"event": "sos.send_unknown", "alert": alert.id[:8], "channel": delivery.channel}
         db.session.commit()
-        log.warning("relay outcome unknown; will reconcile", extra={
-            "event": "sos.send_unknown", "alert": alert.id[:8], "channel": delivery.channel})
+        log.warning("relay outcome unknown; will reconcile", extra=facts)
         return False
     _record_handed_over(delivery, alert, result.sid, result.status, result.dry_run)
     return True
+
+
+def _load_with_alert(delivery_id: str) -> tuple[Delivery, Alert] | None:
+    """The delivery and its alert, read afresh in one statement (None if either is gone)."""
+    row = db.session.execute(
+        select(Delivery, Alert).join(Alert, Alert.id == Delivery.alert_id)
+        .where(Delivery.id == delivery_id)
+        .execution_options(populate_existing=True)).first()
+    return (row[0], row[1]) if row is not None else None
 
 
 def _still_needed(delivery: Delivery, alert: Alert) -> bool:
@@ -310,8 +318,7 @@ def _still_needed(delivery: Delivery, alert: Alert) -> bool:
 
 
 def _facts(alert: Alert) -> AlertFacts:
-    trail = alert_service.location_trail(alert.id)
-    last = trail[-1] if trail else {}
+    last = alert_service.latest_fix(alert.id) or {}
     device = db.session.get(Device, alert.device_id)
     policy = device_profile(device).callback_policy if device else None
     voice = db.session.get(VoiceMessage, alert.id)
@@ -342,9 +349,11 @@ def _record_handed_over(delivery: Delivery, alert: Alert, sid: str, status: str,
     alert_service.mark_relaying(alert.id)
     if dry_run and delivery.recipient_kind in ("hotline", "drill"):
         alert_service.mark_relayed(alert.id, {"dry_run": True})
+    # Read before the commit expires them: reading after it would load both rows again.
+    facts = {"event": "sos.handed_over", "alert": alert.id[:8], "channel": delivery.channel,
+             "dry_run": dry_run}
     db.session.commit()
-    log.info("relay handed over", extra={"event": "sos.handed_over", "alert": alert.id[:8],
-                                         "channel": delivery.channel, "dry_run": dry_run})
+    log.info("relay handed over", extra=facts)
 
 
 def _record_not_sent(delivery: Delivery, alert: Alert, exc: NotSent) -> None:
