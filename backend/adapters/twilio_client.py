@@ -16,6 +16,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import math
+import os
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -88,6 +89,19 @@ class _RedirectingHttpClient(TwilioHttpClient):
         return super().request(method, url, *args, **kwargs)
 
 
+def _read_environment_once(http_client: TwilioHttpClient, api_url: str) -> None:
+    """Take the proxy (``HTTPS_PROXY``, ``NO_PROXY``, ...) and CA bundle (``REQUESTS_CA_BUNDLE``,
+    ``CURL_CA_BUNDLE``) settings from the environment now, as requests would, instead of on every
+    request: requests scans the whole environment each time, about a millisecond of a worker's CPU
+    per Twilio request. Changing them needs a restart, like every other setting."""
+    if http_client.session is None:
+        return
+    http_client.proxy = dict(requests.utils.get_environ_proxies(api_url))
+    http_client.session.verify = (os.environ.get("REQUESTS_CA_BUNDLE")
+                                  or os.environ.get("CURL_CA_BUNDLE") or True)
+    http_client.session.trust_env = False
+
+
 class TwilioRestGateway:
     """The real gateway, through the official client."""
 
@@ -97,6 +111,7 @@ class TwilioRestGateway:
                  api_base_url: str = "", timeout: float = 10.0) -> None:
         http_client = (_RedirectingHttpClient(api_base_url, timeout) if api_base_url
                        else TwilioHttpClient(timeout=timeout))
+        _read_environment_once(http_client, api_base_url or "https://api.twilio.com")
         self._client = Client(account_sid, auth_token, http_client=http_client)
         self._from = from_number
 
