@@ -16,7 +16,7 @@ from typing import Any
 
 from celery import Celery, Task
 from flask import Flask
-from kombu import Queue
+from kombu import Exchange, Queue
 
 from backend.config import Settings
 
@@ -34,9 +34,14 @@ def queue_name(prefix: str, role: str) -> str:
 
 def use_queues(app: Celery, prefix: str) -> None:
     """Route ``sos.*`` tasks to the SOS queue and every other task to the background queue; a worker
-    started without ``-Q`` consumes both. Takes effect at once, also after messages were sent."""
+    started without ``-Q`` consumes both. Routing follows a new prefix at the next send (tests and
+    the benchmark use queues of their own); ``task_default_queue`` alone no longer moves SOS tasks.
+    """
     sos, background = queue_name(prefix, "sos"), queue_name(prefix, "background")
-    app.conf.update(task_default_queue=background, task_queues=[Queue(sos), Queue(background)],
+    app.conf.update(task_default_queue=background,
+                    # Each queue on an exchange of its own, so nothing sent to one reaches the other.
+                    task_queues=[Queue(sos, Exchange(sos), routing_key=sos),
+                                 Queue(background, Exchange(background), routing_key=background)],
                     task_routes=(_route_task,), hushbakht_sos_queue=sos)
 
 

@@ -123,7 +123,7 @@ def worker(beat: bool, concurrency: int, roles: str) -> None:
     """Run a Celery worker for background jobs (relay, moderation, schedules)."""
     from backend.celery_app import QUEUE_ROLES, queue_name
 
-    wanted = [r.strip() for r in roles.split(",") if r.strip()]
+    wanted = list(dict.fromkeys(r.strip() for r in roles.split(",") if r.strip()))
     unknown = sorted(set(wanted) - set(QUEUE_ROLES))
     if not wanted or unknown:
         raise click.BadParameter(f"choose among {', '.join(QUEUE_ROLES)}", param_hint="--queues")

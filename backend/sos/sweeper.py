@@ -10,6 +10,7 @@ The watchdog raises alerts whose relay is stuck to on-duty staff.
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
@@ -27,6 +28,9 @@ log = logging.getLogger(__name__)
 OUTBOX_GRACE = timedelta(seconds=5)  # let the dispatched task take it first
 WATCHDOG_AFTER = timedelta(seconds=90)
 POLLS_PER_SWEEP = 25  # Twilio fetches per pass (each up to the client timeout)
+# No new fetch is started after this many seconds of polling in one pass: with Twilio slow, a pass
+# stays short, so sweeps (beat queues one every 5 s) never fill the SOS workers ahead of alerts.
+POLL_BUDGET_SECONDS = 5.0
 
 
 @dataclass
@@ -70,15 +74,20 @@ def sweep(limit: int = 200) -> SweepReport:
     silent = relay.silent_deliveries(now(), POLLS_PER_SWEEP)
     db.session.commit()
     report.polled = _each(silent, relay.poll_delivery_status, "status poll failed",
-                          "sos.delivery_error")
+                          "sos.delivery_error",
+                          deadline=time.monotonic() + POLL_BUDGET_SECONDS)
     return report
 
 
-def _each(ids: Sequence[str], step: Callable[[str], object], failure: str, event: str) -> int:
-    """Run ``step`` for every id; how many returned a true value. One row that fails is logged
-    and rolled back and never stops the pass (the rest of it, escalation, the watchdog)."""
+def _each(ids: Sequence[str], step: Callable[[str], object], failure: str, event: str, *,
+          deadline: float | None = None) -> int:
+    """Run ``step`` for every id (until the ``time.monotonic()`` ``deadline``, if given; the rest
+    waits for the next pass); how many returned a true value. One row that fails is logged and
+    rolled back and never stops the pass (the rest of it, escalation, the watchdog)."""
     done = 0
     for row_id in ids:
+        if deadline is not None and time.monotonic() >= deadline:
+            break
         try:
             done += bool(step(row_id))
         except Exception:

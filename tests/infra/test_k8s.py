@@ -118,6 +118,9 @@ def test_the_sos_relay_has_workers_of_its_own_that_a_drain_never_takes_all_of() 
     pdb = _one("PodDisruptionBudget", "hushbakht-sos-worker")
     assert pdb["spec"]["selector"]["matchLabels"].items() <= labels.items()
     assert sos["spec"]["replicas"] > pdb["spec"]["minAvailable"] >= 1
+    spread = sos["spec"]["template"]["spec"]["topologySpreadConstraints"][0]
+    assert spread["topologyKey"] == "kubernetes.io/hostname"
+    assert spread["labelSelector"]["matchLabels"].items() <= labels.items()
 
 
 def test_exactly_one_scheduler_even_during_a_rollout() -> None:

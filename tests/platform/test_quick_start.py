@@ -154,8 +154,9 @@ def test_an_sos_alert_is_stored_once_on_sqlite(quick_start: tuple[str, Path]) ->
         for table in ("sos_alert_event", "sos_location", "sos_outbox"):
             count = conn.execute(f"SELECT count(*) FROM {table} WHERE alert_id = ?", (key,)).fetchone()  # noqa: S608
             assert count == (1,), table
-    # The embedded worker takes the job from the SOS queue of the filesystem broker and, with no
-    # Twilio settings, records the SMS and the call as dry runs.
+    # The embedded worker consumes the SOS queue of the filesystem broker (the relay job, or else
+    # the sweeper, itself an SOS task) and, with no Twilio settings, records the SMS and the call
+    # as dry runs. That SOS tasks never go to the background queue: tests/sos/test_worker.py.
     deadline_at = time.monotonic() + 90
     relayed: list[tuple[str, str]] = []
     while time.monotonic() < deadline_at and len(relayed) < 2:

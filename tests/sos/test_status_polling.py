@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -11,7 +12,7 @@ from flask.testing import FlaskClient
 from backend import clock
 from backend.extensions import db
 from backend.models.sos import Alert
-from backend.sos import relay
+from backend.sos import relay, sweeper
 from backend.sos.sweeper import sweep
 from tests.sos.conftest import HOTLINE, new_alert_body
 from tests.sos.helpers import deliveries, relay_pending
@@ -120,3 +121,25 @@ def test_a_row_that_fails_does_not_stop_the_sweep(
         report = sweep()
     assert len(polled) == 2 and report.polled == 1  # the second row was still asked about
     assert report.escalated == 1  # and escalation (ESCALATION_SECONDS 120) ran in the same pass
+
+
+def test_a_slow_twilio_cannot_keep_a_sweep_polling(
+        client: FlaskClient, register: Any, twilio_mock: TwilioMock,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """Polls stop at the pass's budget; what is left is asked about in the next pass."""
+    start = _relayed_alert(client, register)
+    polled: list[str] = []
+    real_poll = relay.poll_delivery_status
+
+    def slow_poll(delivery_id: str) -> bool:
+        polled.append(delivery_id)
+        time.sleep(0.3)  # Twilio answering slowly
+        return real_poll(delivery_id)
+
+    monkeypatch.setattr(relay, "poll_delivery_status", slow_poll)
+    monkeypatch.setattr(sweeper, "POLL_BUDGET_SECONDS", 0.2)
+    with clock.frozen(start + relay.POLL_AFTER + timedelta(seconds=1)):
+        first = sweep()
+        assert len(polled) == 1 and first.escalated == 1  # one poll, then the budget was spent
+        sweep()
+    assert len(polled) == 2 and len(set(polled)) == 2  # the other row, in the next pass

@@ -5,9 +5,11 @@ from __future__ import annotations
 
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
+import uuid
 from collections.abc import Callable, Iterator
 from datetime import timedelta
 from typing import Any
@@ -35,8 +37,9 @@ app = create_app()
 celery = app.extensions["celery"]
 # Without -Q a worker consumes both queues (SOS and background).
 queues = ["-Q", os.environ["HB_TEST_QUEUES"]] if os.environ.get("HB_TEST_QUEUES") else []
-celery.worker_main(["worker", *queues, "--pool=solo", "--without-gossip", "--without-mingle",
-                    "--without-heartbeat", "--loglevel=WARNING"])
+celery.worker_main(["worker", *queues, "-n", os.environ["HB_TEST_WORKER_NAME"], "--pool=solo",
+                    "--without-gossip", "--without-mingle", "--without-heartbeat",
+                    "--loglevel=WARNING"])
 """
 
 
@@ -60,15 +63,16 @@ def start_worker(worker_env: dict[str, str], app: Flask) -> Iterator[Callable[..
     outbox._paused_until[0] = 0.0
     started: list[subprocess.Popen[bytes]] = []
 
-    def start(queues: str = "") -> subprocess.Popen[bytes]:
-        env = {**os.environ, **worker_env, "HB_TEST_QUEUES": queues}
+    def start(queues: str = "", name: str = "") -> subprocess.Popen[bytes]:
+        name = name or f"hbtest-{uuid.uuid4().hex[:12]}@%h"
+        env = {**os.environ, **worker_env, "HB_TEST_QUEUES": queues, "HB_TEST_WORKER_NAME": name}
         process = subprocess.Popen([sys.executable, "-c", WORKER], cwd=str(ROOT), env=env,
                                    start_new_session=True)
         started.append(process)
         return process
 
     yield start
-    outbox.wait_for_publishes()
+    assert outbox.wait_for_publishes()
     use_queues(celery, "hb")
     forget_broker_connections(celery)
     for process in started:
@@ -148,10 +152,13 @@ def test_the_relay_has_a_queue_of_its_own(
         assert celery.amqp.router.route({}, background_task)["queue"].name == f"{prefix}.background"
 
     device = register()
-    background = start_worker(queue_name(prefix, "background"))
+    name = f"hbtest-{uuid.uuid4().hex[:12]}@{socket.gethostname()}"
+    background = start_worker(queue_name(prefix, "background"), name)
     client.post("/api/v1/alerts", json=new_alert_body(), headers=device["auth"])
-    # The background worker is up (it answers a ping) and still leaves the relay job alone.
-    assert _wait(lambda: bool(celery.control.ping(timeout=1.0)), 150), "no worker answered"
+    # This background worker (by name: others may share the Redis) is up and consuming, and still
+    # leaves the relay job alone.
+    assert _wait(lambda: bool(celery.control.ping(destination=[name], timeout=1.0)), 150), \
+        "the background worker did not answer"
     time.sleep(3)
     assert twilio_mock.created == []
     os.killpg(background.pid, signal.SIGKILL)
