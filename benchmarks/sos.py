@@ -49,7 +49,7 @@ celery.worker_main(["worker", "--concurrency", os.environ["HB_BENCH_CONCURRENCY"
 class TwilioRecorder:
     """Answers Twilio's create requests like Twilio and records arrival times."""
 
-    def __init__(self) -> None:
+    def __init__(self, latency: float = 0.0) -> None:
         self.lock = threading.Lock()
         self.arrivals: list[tuple[float, str, str]] = []  # (time, kind, delivery id)
         recorder = self
@@ -65,6 +65,8 @@ class TwilioRecorder:
 
             def do_POST(self) -> None:
                 arrived = time.time()
+                if latency:
+                    time.sleep(latency)  # Twilio's answer time (arrival is still when it came)
                 body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
                 form = {k: v[0] for k, v in parse_qs(body.decode()).items()}
                 kind = "sms" if self.path.endswith("Messages.json") else "call"
@@ -220,6 +222,8 @@ def main() -> None:
     parser.add_argument("--pace", type=float, default=0.5)
     parser.add_argument("--web-workers", type=int, default=4)
     parser.add_argument("--worker-concurrency", type=int, default=4)
+    parser.add_argument("--twilio-latency-ms", type=float, default=0.0,
+                        help="how long the stand-in for Twilio takes to answer each request")
     parser.add_argument("--web-only-flood", action="store_true",
                         help="freeze the worker during the 32-client flood (measures intake alone)")
     args = parser.parse_args()
@@ -229,7 +233,7 @@ def main() -> None:
     with psycopg.connect(admin, autocommit=True) as conn:
         conn.execute(f'CREATE DATABASE "{name}"')
     data_dir = Path(tempfile.mkdtemp(prefix="hb-bench-"))
-    twilio = TwilioRecorder()
+    twilio = TwilioRecorder(args.twilio_latency_ms / 1000)
     port = free_port()
     env = {**os.environ,
            "DATABASE_URL": f"postgresql+psycopg://postgres@127.0.0.1:5432/{name}",
