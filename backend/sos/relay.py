@@ -24,6 +24,7 @@ from backend.clock import as_utc, now
 from backend.extensions import db
 from backend.models.content import new_id
 from backend.models.sos import (
+    ALERT_RECEIVED,
     OPEN_ALERT_STATUSES,
     Alert,
     Delivery,
@@ -106,8 +107,8 @@ def process_outbox_message(job_id: str) -> int:
         db.session.commit()
         return _send_planned(job_id) if job is not None else 0
     alert = db.session.get(Alert, job.alert_id)
-    job.attempts += 1
     if alert is None:
+        job.attempts += 1
         job.processed_at = now()
         db.session.commit()
         return 0
@@ -120,6 +121,7 @@ def process_outbox_message(job_id: str) -> int:
             next_attempt_at=now() + timedelta(seconds=10)))
         db.session.commit()
         raise
+    job.attempts += 1  # with processed_at: one UPDATE (a failed plan counts it above)
     job.processed_at = now()
     alert_service.add_alert_event(alert.id, f"relay_{job.kind}", detail={
         "stage": job.stage, "deliveries": planned, "dry_run": get_gateway().dry_run})
@@ -346,7 +348,8 @@ def _record_handed_over(delivery: Delivery, alert: Alert, sid: str, status: str,
     elif _STATUS_RANK.get(status, 3) > _STATUS_RANK.get(delivery.status, 0):
         delivery.status = status if status in _STATUS_RANK else "queued"
         delivery.error = None
-    alert_service.mark_relaying(alert.id)
+    if alert.status == ALERT_RECEIVED:  # read after the claim; a status never returns to it
+        alert_service.mark_relaying(alert.id)
     if dry_run and delivery.recipient_kind in ("hotline", "drill"):
         alert_service.mark_relayed(alert.id, {"dry_run": True})
     # Read before the commit expires them: reading after it would load both rows again.
