@@ -356,8 +356,8 @@ def main() -> None:
             twilio.arrivals.clear()
 
         # 1. Intake latency and time to the first Twilio request under 32 concurrent clients.
-        # Warm-up, not measured: every web process opens its database and Redis connections,
-        # verifies each flood device's secret once (argon2) and starts its outbox publisher, as a
+        # Warm-up, not measured: every web process opens its database and Redis connections
+        # and starts its outbox publisher, as a
         # server that has been up for a while has; the paced phase above used one connection,
         # so one process. Its relays are still being sent while the measured flood runs.
         def flood(alerts: int) -> dict[str, float]:

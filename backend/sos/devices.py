@@ -8,8 +8,6 @@ import hmac
 import json
 import re
 import secrets
-import threading
-import time
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -27,15 +25,14 @@ from backend.sos.codes import random_code
 
 # PINs: argon2id with OWASP's recommended parameters (m=19 MiB, t=2, p=1). A 4-8 digit PIN cannot
 # resist an offline attack under any hash; what protects it is the wrong-PIN rate limit and keeping the
-# database private. A verified device secret is remembered in memory for a few minutes, which keeps
-# alert intake fast (docs/sos.md, "Device authentication").
+# database private.
 _pin_hasher = PasswordHasher(time_cost=2, memory_cost=19456, parallelism=1)
-# A 256-bit random secret cannot be guessed whatever the hash costs; argon2id at its lightest keeps
-# a cold verification around 10 ms so a burst of first alerts from many devices stays fast.
-_secret_hasher = PasswordHasher(time_cost=1, memory_cost=8192, parallelism=1)
-_VERIFIED_TTL = 300.0
-_verified: dict[str, tuple[bytes, float]] = {}
-_verified_lock = threading.Lock()
+# Device secrets are 256 random bits: no hash can make guessing one easier or harder, so they are
+# stored as SHA-256, like API tokens, and checked in microseconds on every request (argon2id cost
+# each web process 4-10 ms of CPU the first time it saw a device, on the SOS path). Devices
+# registered before keep their argon2id hash until their next successful request replaces it.
+_SECRET_SCHEME = "sha256$"  # noqa: S105 - a format prefix, not a password
+_legacy_secret_hasher = PasswordHasher(time_cost=1, memory_cost=8192, parallelism=1)
 
 PIN_PATTERN = re.compile(r"^[0-9]{4,8}$")
 E164 = re.compile(r"^\+[1-9][0-9]{6,14}$")
@@ -155,7 +152,7 @@ def register_device(*, cancel_pin: str, duress_pin: str, locale: str = "tg",
         tag = random_code(8)
         device = Device(
             id=device_id,
-            secret_hash=_secret_hasher.hash(secret),
+            secret_hash=_secret_digest(secret),
             cancel_pin_hash=_pin_hasher.hash(cancel_pin),
             duress_pin_hash=_pin_hasher.hash(duress_pin),
             sms_tag=tag,
@@ -191,20 +188,18 @@ def authenticate_device(device_id: str, secret: str) -> Device:
     return device
 
 
+def _secret_digest(secret: str) -> str:
+    return _SECRET_SCHEME + hashlib.sha256(secret.encode()).hexdigest()
+
+
 def _secret_matches(device: Device, secret: str) -> bool:
-    digest = hashlib.sha256(f"{device.secret_hash}|{secret}".encode()).digest()
-    with _verified_lock:
-        cached = _verified.get(device.id)
-    if cached and cached[1] > time.monotonic():
-        return hmac.compare_digest(cached[0], digest)
-    try:
-        _secret_hasher.verify(device.secret_hash, secret)
+    if device.secret_hash.startswith(_SECRET_SCHEME):
+        return hmac.compare_digest(device.secret_hash, _secret_digest(secret))
+    try:  # registered before: argon2id, replaced now (saved with the request's commit)
+        _legacy_secret_hasher.verify(device.secret_hash, secret)
     except (VerifyMismatchError, VerificationError, InvalidHashError):
         return False
-    with _verified_lock:
-        if len(_verified) > 50_000:
-            _verified.clear()
-        _verified[device.id] = (digest, time.monotonic() + _VERIFIED_TTL)
+    device.secret_hash = _secret_digest(secret)
     return True
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import hashlib
 import uuid
 from typing import Any
 
@@ -42,6 +43,42 @@ def test_invalid_registrations_are_refused_with_a_problem(client: FlaskClient, b
     response = client.post("/api/v1/devices", json=body)
     assert response.status_code == 400
     assert response.mimetype == "application/problem+json" and field in response.get_json()["detail"]
+
+
+def test_the_secret_is_stored_as_sha256_and_checked_on_every_request(
+        client: FlaskClient, register: Any) -> None:
+    device = register()
+    row = db.session.get(Device, device["device_id"])
+    assert row is not None
+    assert row.secret_hash == "sha256$" + hashlib.sha256(device["secret"].encode()).hexdigest()
+    ok = client.post("/api/v1/alerts", json=new_alert_body(), headers=device["auth"])
+    wrong = client.post("/api/v1/alerts", json=new_alert_body(),
+                        headers=basic(device["device_id"], device["secret"][:-1] + "A"))
+    assert ok.status_code == 201 and wrong.status_code == 401
+
+
+def test_a_device_registered_with_an_argon2_secret_hash_is_upgraded_on_its_next_request(
+        client: FlaskClient, register: Any) -> None:
+    from argon2 import PasswordHasher
+
+    device = register()
+    row = db.session.get(Device, device["device_id"])
+    assert row is not None
+    legacy = PasswordHasher(time_cost=1, memory_cost=8192, parallelism=1).hash(device["secret"])
+    row.secret_hash = legacy
+    db.session.commit()
+    wrong = client.post("/api/v1/alerts", json=new_alert_body(),
+                        headers=basic(device["device_id"], "not-the-secret"))
+    assert wrong.status_code == 401
+    db.session.expire_all()
+    assert db.session.get(Device, device["device_id"]).secret_hash == legacy  # type: ignore[union-attr]
+    ok = client.post("/api/v1/alerts", json=new_alert_body(), headers=device["auth"])
+    assert ok.status_code == 201
+    db.session.expire_all()
+    upgraded = db.session.get(Device, device["device_id"])
+    assert upgraded is not None and upgraded.secret_hash.startswith("sha256$")
+    again = client.post("/api/v1/alerts", json=new_alert_body(), headers=device["auth"])
+    assert again.status_code == 201
 
 
 def test_wrong_secret_or_unknown_device_is_401(client: FlaskClient, register: Any) -> None:
