@@ -313,14 +313,22 @@ def main() -> None:
 
         sent_at: dict[str, float] = {}
 
-        def settle(expected: int, seconds: float) -> float:
+        def settle(alert_ids: set[str], seconds: float) -> float:
+            """Wait until each of these alerts has had its SMS and its call requested (or
+            ``seconds``), then 8 s more for anything extra (duplicates). Counted per alert, so
+            requests still arriving for earlier alerts (a backlog) do not end the wait early."""
             started = time.monotonic()
             while time.monotonic() - started < seconds:
+                with psycopg.connect(f"host=127.0.0.1 port=5432 dbname={name} user=postgres") as conn:
+                    owner = dict(conn.execute("SELECT id, alert_id FROM sos_delivery").fetchall())
+                kinds: dict[str, set[str]] = {}
                 with twilio.lock:
-                    if len(twilio.arrivals) >= expected:
-                        break
-                time.sleep(0.2)
-            time.sleep(8)  # anything extra (duplicates) would show up now
+                    for _arrived, kind, delivery in twilio.arrivals:
+                        kinds.setdefault(owner.get(delivery, ""), set()).add(kind)
+                if all(kinds.get(a, set()) >= {"sms", "call"} for a in alert_ids):
+                    break
+                time.sleep(1.0)
+            time.sleep(8)
             return time.monotonic() - started
 
         def first_requests() -> dict[str, float]:
@@ -346,7 +354,7 @@ def main() -> None:
             sent_at[alert_id.replace("-", "")] = wall
             paced_ids.append(alert_id.replace("-", ""))
             time.sleep(args.pace)
-        settle(2 * args.paced_alerts, 120)
+        settle(set(paced_ids), 120)
         first = first_requests()
         paced = [first[a] - sent_at[a] for a in paced_ids if a in first]
         print(f"steady rate (1 alert / {args.pace} s), {len(paced)} alerts, intake → first Twilio "
@@ -382,7 +390,7 @@ def main() -> None:
             received = {row[0]: row[1].timestamp() for row in conn.execute(
                 "SELECT id, created_at FROM sos_alert WHERE created_at >= to_timestamp(%s)",
                 (flood_started,)).fetchall()}
-        settle(2 * len(received), 300)
+        settle(set(received), 300)
         first_request = first_requests()
         # From the moment the alert was stored (its created_at) to the first Twilio request.
         to_twilio = [first_request[a] - received[a] for a in received if a in first_request]
@@ -399,11 +407,11 @@ def main() -> None:
         burst_started = time.monotonic()
         run(args.alerts, device_sets[1])
         intake_seconds = time.monotonic() - burst_started
-        elapsed = settle(2 * args.alerts, 900)
+        burst_alerts = set(list(sent_at)[len(sent_at) - args.alerts:])
+        elapsed = settle(burst_alerts, 900)
         with psycopg.connect(f"host=127.0.0.1 port=5432 dbname={name} user=postgres") as conn:
             rows = conn.execute("SELECT id, alert_id, channel FROM sos_delivery").fetchall()
             alerts = conn.execute("SELECT count(*) FROM sos_alert").fetchone()[0]
-        burst_alerts = set(list(sent_at)[len(sent_at) - args.alerts:])
         delivery_alert = {r[0]: r[1] for r in rows}
         with twilio.lock:
             seen = [(kind, d) for _a, kind, d in twilio.arrivals]

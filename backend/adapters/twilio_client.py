@@ -111,8 +111,10 @@ class TwilioRestGateway:
                  api_base_url: str = "", timeout: float = 10.0) -> None:
         http_client = (_RedirectingHttpClient(api_base_url, timeout) if api_base_url
                        else TwilioHttpClient(timeout=timeout))
-        _read_environment_once(http_client, api_base_url or "https://api.twilio.com")
         self._client = Client(account_sid, auth_token, http_client=http_client)
+        # The host the requests really go to (TWILIO_EDGE / TWILIO_REGION change it).
+        _read_environment_once(http_client, api_base_url
+                               or self._client.get_hostname("https://api.twilio.com/2010-04-01"))
         self._from = from_number
 
     def send_sms(self, *, to: str, body: str, status_callback: str) -> SendResult:

@@ -211,7 +211,7 @@ def location_trail(alert_id: str) -> list[dict[str, Any]]:
     """Decrypted fixes, oldest first (staff and relay use only)."""
     cipher = get_cipher()
     rows = db.session.execute(select(LocationFix).where(LocationFix.alert_id == alert_id)
-                              .order_by(LocationFix.recorded_at, LocationFix.received_at)
+                              .order_by(LocationFix.recorded_at, LocationFix.received_at, LocationFix.id)
                               ).scalars().all()
     trail = []
     for row in rows:
@@ -224,7 +224,8 @@ def location_trail(alert_id: str) -> list[dict[str, Any]]:
 def latest_fix(alert_id: str) -> dict[str, Any] | None:
     """The last fix of :func:`location_trail` (the same order), decrypting only that one."""
     row = db.session.execute(select(LocationFix).where(LocationFix.alert_id == alert_id)
-                             .order_by(LocationFix.recorded_at.desc(), LocationFix.received_at.desc())
+                             .order_by(LocationFix.recorded_at.desc(), LocationFix.received_at.desc(),
+                                       LocationFix.id.desc())
                              .limit(1)).scalar_one_or_none()
     if row is None:
         return None

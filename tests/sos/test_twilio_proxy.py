@@ -48,7 +48,7 @@ class _Proxy:
 @pytest.fixture
 def proxy(monkeypatch: pytest.MonkeyPatch) -> Iterator[_Proxy]:
     for name in ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "NO_PROXY", "http_proxy", "https_proxy",
-                 "all_proxy", "no_proxy"):
+                 "all_proxy", "no_proxy", "TWILIO_EDGE", "TWILIO_REGION"):
         monkeypatch.delenv(name, raising=False)
     server = _Proxy()
     yield server
@@ -79,6 +79,19 @@ def test_no_proxy_is_honoured(proxy: _Proxy, monkeypatch: pytest.MonkeyPatch) ->
     with pytest.raises((NotSent, OutcomeUnknown)):  # straight to twilio.invalid, which does not resolve
         _send(gateway)
     assert proxy.seen == []
+
+
+def test_proxies_are_chosen_for_the_edge_the_client_really_calls(
+        proxy: _Proxy, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("HTTPS_PROXY", proxy.url)
+    monkeypatch.setenv("NO_PROXY", "api.dublin.ie1.twilio.com")
+    monkeypatch.setenv("TWILIO_EDGE", "dublin")
+    monkeypatch.setenv("TWILIO_REGION", "ie1")
+    gateway = TwilioRestGateway(ACCOUNT, "token", "+15005550006", timeout=5)
+    assert gateway._client.http_client.proxy == {}  # type: ignore[attr-defined]
+    monkeypatch.delenv("NO_PROXY")
+    gateway = TwilioRestGateway(ACCOUNT, "token", "+15005550006", timeout=5)
+    assert gateway._client.http_client.proxy.get("https") == proxy.url  # type: ignore[attr-defined]
 
 
 def test_a_ca_bundle_from_the_environment_is_kept(proxy: _Proxy, monkeypatch: pytest.MonkeyPatch,
