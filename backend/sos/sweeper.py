@@ -81,12 +81,13 @@ def sweep(limit: int = 200) -> SweepReport:
 
 def _each(ids: Sequence[str], step: Callable[[str], object], failure: str, event: str, *,
           deadline: float | None = None) -> int:
-    """Run ``step`` for every id (until the ``time.monotonic()`` ``deadline``, if given; the rest
-    waits for the next pass); how many returned a true value. One row that fails is logged and
-    rolled back and never stops the pass (the rest of it, escalation, the watchdog)."""
+    """Run ``step`` for every id (with a ``time.monotonic()`` ``deadline``: at least one, then none
+    started after it; the rest waits for the next pass); how many returned a true value. One row
+    that fails is logged and rolled back and never stops the pass (the rest of it, escalation, the
+    watchdog)."""
     done = 0
-    for row_id in ids:
-        if deadline is not None and time.monotonic() >= deadline:
+    for index, row_id in enumerate(ids):
+        if deadline is not None and index and time.monotonic() >= deadline:
             break
         try:
             done += bool(step(row_id))

@@ -126,7 +126,7 @@ def test_a_row_that_fails_does_not_stop_the_sweep(
 def test_a_slow_twilio_cannot_keep_a_sweep_polling(
         client: FlaskClient, register: Any, twilio_mock: TwilioMock,
         monkeypatch: pytest.MonkeyPatch) -> None:
-    """Polls stop at the pass's budget; what is left is asked about in the next pass."""
+    """Polls stop at the pass's budget (one is always made); the rest waits for the next pass."""
     start = _relayed_alert(client, register)
     polled: list[str] = []
     real_poll = relay.poll_delivery_status
