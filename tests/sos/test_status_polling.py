@@ -15,7 +15,7 @@ from backend.models.sos import Alert
 from backend.sos import relay, sweeper
 from backend.sos.sweeper import sweep
 from tests.sos.conftest import HOTLINE, new_alert_body
-from tests.sos.helpers import deliveries, relay_pending
+from tests.sos.helpers import deliveries, relay_pending, twilio_post
 from tests.support.twilio_mock import TwilioMock
 
 
@@ -143,3 +143,35 @@ def test_a_slow_twilio_cannot_keep_a_sweep_polling(
         assert len(polled) == 1 and first.escalated == 1  # one poll, then the budget was spent
         sweep()
     assert len(polled) == 2 and len(set(polled)) == 2  # the other row, in the next pass
+
+
+@pytest.mark.parametrize("callback_status, polled_status", [("no-answer", "ringing"),
+                                                             ("ringing", "no-answer")])
+def test_a_callback_arriving_while_twilio_is_asked_wins_or_loses_by_status_order(
+        client: FlaskClient, register: Any, twilio_mock: TwilioMock, app: Any,
+        monkeypatch: pytest.MonkeyPatch, callback_status: str, polled_status: str) -> None:
+    """The poll has claimed the call and is waiting for Twilio when the real status callback comes.
+    Whichever order they land in, the call ends "no-answer" (never back to "ringing") and its next
+    attempt is planned once."""
+    start = _relayed_alert(client, register)
+    call = deliveries(channel="voice")[0]
+    call_sid = call.provider_sid or ""
+    gateway = app.extensions["hushbakht.twilio"]
+    real_fetch = gateway.fetch_status
+
+    def fetch_while_the_callback_lands(*, channel: str, sid: str) -> tuple[str, str | None]:
+        answer = real_fetch(channel=channel, sid=sid)
+        if sid == call_sid:
+            response = twilio_post(client, f"/twilio/status?d={call.id}",
+                                   {"CallSid": call_sid, "CallStatus": callback_status})
+            assert response.status_code == 204
+            return polled_status, None
+        return answer
+
+    monkeypatch.setattr(gateway, "fetch_status", fetch_while_the_callback_lands)
+    with clock.frozen(start + relay.POLL_AFTER + timedelta(seconds=1)):
+        sweep()
+    db.session.expire_all()
+    by_id = {d.id: d for d in deliveries()}
+    assert by_id[call.id].status == "no-answer"
+    assert len([d for d in deliveries() if d.stage == 0 and d.attempt == 2]) == 1
