@@ -191,6 +191,57 @@ def parse_wrk_latency(output: str) -> dict[str, float]:
     return figures
 
 
+def cpu_by_part(groups: dict[int, str]) -> dict[str, float] | None:
+    """CPU seconds (user + system) used so far by each part of the benchmark, read from ``/proc``.
+
+    ``groups`` maps process-group ids to names (the web server and the worker each run in a session
+    of their own, so their processes share a group); PostgreSQL and Redis are found by process
+    name, the load generator is this process's finished children (wrk), and this process is the
+    Twilio stand-in, the burst's client threads and the counters. None where ``/proc`` is missing.
+    """
+    import glob
+    import resource
+
+    if not os.path.isdir("/proc/self"):
+        return None
+    tick = os.sysconf("SC_CLK_TCK")
+    parts: dict[str, float] = dict.fromkeys([*groups.values(), "PostgreSQL", "Redis"], 0.0)
+    for stat in glob.glob("/proc/[0-9]*/stat"):
+        try:
+            with open(stat) as handle:
+                line = handle.read()
+        except OSError:
+            continue  # the process ended meanwhile
+        name = line[line.index("(") + 1:line.rindex(")")]
+        fields = line[line.rindex(")") + 2:].split()
+        part = groups.get(int(fields[2])) or ("PostgreSQL" if name.startswith("postgres") else
+                                              "Redis" if name.startswith("redis-server") else None)
+        if part is not None:
+            parts[part] += (int(fields[11]) + int(fields[12])) / tick
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    own = resource.getrusage(resource.RUSAGE_SELF)
+    parts["wrk"] = children.ru_utime + children.ru_stime
+    parts["benchmark"] = own.ru_utime + own.ru_stime
+    return parts
+
+
+def cpu_report(before: dict[str, float] | None, after: dict[str, float] | None, seconds: float,
+               per: dict[str, tuple[str, int]]) -> str:
+    """One line: each part's CPU in cores over ``seconds``, and per unit where ``per`` names one
+    (part -> (unit, count)), e.g. web CPU per intake."""
+    if before is None or after is None or seconds <= 0:
+        return "CPU by part: not measured (no /proc)"
+    shown = []
+    for part, used in after.items():
+        spent = used - before.get(part, 0.0)
+        text = f"{part} {spent / seconds:.2f}"
+        if part in per and per[part][1]:
+            unit, count = per[part]
+            text += f" ({spent / count * 1000:.1f} ms per {unit})"
+        shown.append(text)
+    return f"CPU in cores over {seconds:.1f} s ({os.cpu_count()} on this machine): " + ", ".join(shown)
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -380,10 +431,15 @@ def main() -> None:
                 return wrk_flood(base, device_sets[0], alerts, args.clients, stored)
 
         flood(4 * args.clients)
+        parts = {processes[0].pid: "web", processes[1].pid: "worker"}
         flood_started = time.time()
+        cpu_before = cpu_by_part(parts)
         if args.web_only_flood:  # diagnostic: the web tier alone, the worker frozen meanwhile
             os.killpg(processes[1].pid, signal.SIGSTOP)
         figures = flood(args.latency_alerts)
+        flood_cpu = cpu_report(cpu_before, cpu_by_part(parts), time.time() - flood_started, {
+            part: ("intake", int(figures.get("requests", 0)))
+            for part in ("web", "PostgreSQL", "Redis", "wrk")})
         if args.web_only_flood:
             os.killpg(processes[1].pid, signal.SIGCONT)
         with psycopg.connect(f"host=127.0.0.1 port=5432 dbname={name} user=postgres") as conn:
@@ -397,6 +453,7 @@ def main() -> None:
         print(f"intake, {args.clients} concurrent clients (wrk), {int(figures.get('requests', 0))} "
               f"alerts in {figures.get('seconds', 0):.1f} s: p50 {figures['p50_ms']:.1f} ms, "
               f"p99 {figures['p99_ms']:.1f} ms, max {figures.get('max_ms', float('nan')):.1f} ms")
+        print(f"during the flood, {flood_cpu}")
         print(f"same flood, stored → first Twilio request, {len(to_twilio)} of {len(received)} alerts: "
               f"p50 {statistics.median(to_twilio) * 1000:.0f} ms, "
               f"p95 {percentile(to_twilio, 95) * 1000:.0f} ms")
@@ -405,10 +462,15 @@ def main() -> None:
         with twilio.lock:
             twilio.arrivals.clear()
         burst_started = time.monotonic()
+        cpu_before = cpu_by_part(parts)
         run(args.alerts, device_sets[1])
         intake_seconds = time.monotonic() - burst_started
         burst_alerts = set(list(sent_at)[len(sent_at) - args.alerts:])
         elapsed = settle(burst_alerts, 900)
+        # Intake and relay of the burst's alerts (the 8 s settle() waits for duplicates included).
+        burst_cpu = cpu_report(cpu_before, cpu_by_part(parts), time.monotonic() - burst_started, {
+            "web": ("intake", args.alerts), "worker": ("relayed alert", args.alerts),
+            "PostgreSQL": ("alert", args.alerts)})
         with psycopg.connect(f"host=127.0.0.1 port=5432 dbname={name} user=postgres") as conn:
             rows = conn.execute("SELECT id, alert_id, channel FROM sos_delivery").fetchall()
             alerts = conn.execute("SELECT count(*) FROM sos_alert").fetchone()[0]
@@ -427,6 +489,7 @@ def main() -> None:
               f"{intake_seconds + elapsed - 8:.1f} s; relayed {len(reached)}, "
               f"with SMS and call {len(sms_alerts & call_alerts)}, lost {lost}, "
               f"duplicated requests {duplicated}; alerts stored {alerts}")
+        print(f"during the burst, {burst_cpu}")
     finally:
         for process in processes:
             if process.poll() is None:
