@@ -46,6 +46,8 @@ from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import Any
 
+from proc_cpu import process_group_cpu, processes_cpu
+
 ROOT = Path(__file__).resolve().parent.parent
 PG_ADMIN_DSN = "host=127.0.0.1 port=5432 dbname=test user=postgres"
 PG_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/{name}"
@@ -127,40 +129,7 @@ def parse_wrk(output: str) -> LoadResult:
                       int(total.group(1)), errors)
 
 
-# -- CPU accounting (Linux /proc) ------------------------------------------------------------------
-_TICK = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
-
-
-def _proc_stat(pid: int) -> list[str] | None:
-    try:
-        raw = Path(f"/proc/{pid}/stat").read_text()
-    except OSError:
-        return None
-    return raw.rsplit(")", 1)[1].split()  # fields from "state" on; the name may hold spaces
-
-
-def process_group_cpu(pgid: int) -> float:
-    """CPU seconds (user + system) of the live processes of process group ``pgid``."""
-    total = 0
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            fields = _proc_stat(int(entry.name))
-            if fields and int(fields[2]) == pgid:
-                total += int(fields[11]) + int(fields[12])
-    return total / _TICK
-
-
-def processes_cpu(pids: list[int]) -> float | None:
-    """CPU seconds of ``pids``; None when they cannot be read (a database on another host)."""
-    total = 0
-    for pid in pids:
-        fields = _proc_stat(pid)
-        if fields is None:
-            return None
-        total += int(fields[11]) + int(fields[12])
-    return total / _TICK
-
-
+# -- CPU accounting (Linux /proc, proc_cpu.py) ------------------------------------------------------
 @dataclass
 class CpuProbe:
     """What to account for during a load run: a server's process group and its database."""

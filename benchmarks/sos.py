@@ -28,6 +28,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
+import proc_cpu
 import psycopg
 import requests
 
@@ -192,32 +193,15 @@ def parse_wrk_latency(output: str) -> dict[str, float]:
 
 
 def cpu_by_part(groups: dict[int, str]) -> dict[str, float] | None:
-    """CPU seconds (user + system) used so far by each part of the benchmark, read from ``/proc``.
-
-    ``groups`` maps process-group ids to names (the web server and the worker each run in a session
-    of their own, so their processes share a group); PostgreSQL and Redis are found by process
-    name, the load generator is this process's finished children (wrk), and this process is the
-    Twilio stand-in, the burst's client threads and the counters. None where ``/proc`` is missing.
-    """
-    import glob
+    """CPU seconds used so far by each part of the benchmark: the web server's and the worker's
+    process groups (each runs in a session of its own), PostgreSQL and Redis by process name, the
+    load generator as this process's finished children (wrk), and this process itself (the Twilio
+    stand-in, the burst's client threads, the counters). None where ``/proc`` is missing."""
     import resource
 
-    if not os.path.isdir("/proc/self"):
+    if not proc_cpu.available():
         return None
-    tick = os.sysconf("SC_CLK_TCK")
-    parts: dict[str, float] = dict.fromkeys([*groups.values(), "PostgreSQL", "Redis"], 0.0)
-    for stat in glob.glob("/proc/[0-9]*/stat"):
-        try:
-            with open(stat) as handle:
-                line = handle.read()
-        except OSError:
-            continue  # the process ended meanwhile
-        name = line[line.index("(") + 1:line.rindex(")")]
-        fields = line[line.rindex(")") + 2:].split()
-        part = groups.get(int(fields[2])) or ("PostgreSQL" if name.startswith("postgres") else
-                                              "Redis" if name.startswith("redis-server") else None)
-        if part is not None:
-            parts[part] += (int(fields[11]) + int(fields[12])) / tick
+    parts = proc_cpu.cpu_by_part(groups, {"postgres": "PostgreSQL", "redis-server": "Redis"})
     children = resource.getrusage(resource.RUSAGE_CHILDREN)
     own = resource.getrusage(resource.RUSAGE_SELF)
     parts["wrk"] = children.ru_utime + children.ru_stime
