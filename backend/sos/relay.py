@@ -283,8 +283,7 @@ def send_delivery(delivery_id: str) -> bool:
     if delivery.channel == "push":
         return _send_push(delivery, alert, address)
     gateway = get_gateway()
-    # The try number tells this request's callbacks from an earlier try's (same row, other sid).
-    callback = f"{settings.public_base_url}/twilio/status?d={delivery.id}&t={delivery.tries}"
+    callback = f"{settings.public_base_url}/twilio/status?d={delivery.id}"
     try:
         if body is not None:
             result = gateway.send_sms(to=address, body=body, status_callback=callback)
@@ -478,18 +477,13 @@ def reconcile_delivery(delivery_id: str) -> str | None:
 
 
 def apply_status_callback(delivery_id: str, sid: str, status: str,
-                          error_code: str | None = None, *, request_try: int | None = None,
-                          polled: bool = False) -> bool:
-    """Apply a Twilio status callback (or, ``polled``, a status the sweeper fetched); returns True
-    if it changed the status.
+                          error_code: str | None = None) -> bool:
+    """Apply a Twilio status callback; returns True if it changed anything.
 
     Statuses never go backwards (callbacks arrive out of order and may be replayed). A callback
     also settles an ambiguous send: it proves Twilio created the message. A callback with a sid
-    other than the row's is ignored (an earlier try's), unless reconciliation only matched the
-    row's sid in Twilio's list and the callback comes from the row's current try (``request_try``,
-    from its URL): then the callback is right (:func:`_take_sid_from_callback`). A callback with the
-    row's sid confirms a matched one. A polled status does neither: it was fetched by the sid the
-    row holds, which proves nothing about whose it is.
+    other than the row's is ignored (an earlier attempt's), unless reconciliation only matched the
+    row's sid in Twilio's list: then the callback is right (see :func:`_take_sid_from_callback`).
     """
     status = status.lower()
     if status not in _STATUS_RANK:
@@ -500,19 +494,14 @@ def apply_status_callback(delivery_id: str, sid: str, status: str,
         db.session.commit()
         return False
     if delivery.provider_sid and delivery.provider_sid != sid and not (
-            not polled and delivery.sid_from_lookup and request_try == delivery.tries
-            and _take_sid_from_callback(delivery, sid)):
+            delivery.sid_from_lookup and _take_sid_from_callback(delivery, sid)):
         db.session.commit()
         return False
-    if not polled:
-        # Twilio sends a sid's callbacks only to the URL given when it was created, which names
-        # its row: the sid is this row's for certain.
-        delivery.provider_sid, delivery.sid_from_lookup = sid, False
     if _STATUS_RANK[status] <= _STATUS_RANK.get(delivery.status, 0) \
             or _STATUS_RANK.get(delivery.status, 0) == 9:
         db.session.commit()
         return False
-    delivery.provider_sid = sid
+    delivery.provider_sid, delivery.sid_from_lookup = sid, False  # the callback confirms it
     delivery.status = status if status != "undelivered" else "failed"
     delivery.error = f"twilio {error_code}" if error_code else delivery.error
     alert = db.session.get(Alert, delivery.alert_id)
@@ -528,34 +517,30 @@ def apply_status_callback(delivery_id: str, sid: str, status: str,
 
 
 def _take_sid_from_callback(delivery: Delivery, sid: str) -> bool:
-    """Correct a sid that reconciliation matched, from a status callback of the row's current try.
+    """Correct a sid that reconciliation matched, from a status callback naming the row.
 
-    The callback's URL carries the row's id and try and Twilio signs it, so it names the message or
-    call that this try's request created; a match in Twilio's list by number and time may not (two
+    The callback's URL carries the row's id and Twilio signs it, so it names the message or call
+    that the row's own request created; a match in Twilio's list by number and time may not (two
     calls to one number requested within the same second). The row takes the callback's sid, and a
     row that reconciliation had matched to that sid takes this row's old one in exchange, still as
     a match. Changes nothing (False) if a row holds the sid from Twilio's own answer or callback.
     """
     others = Delivery.provider_sid == sid, Delivery.id != delivery.id
-    # A row locked right now (its own callback, or a poll, is being applied) is skipped, not
-    # waited for: two callbacks of a swapped pair would otherwise wait for each other. Its own
-    # callback corrects it in its turn; its matched sid is no one's meanwhile.
-    matched = db.session.execute(select(Delivery).where(*others).with_for_update(skip_locked=True)
-                                 .execution_options(populate_existing=True)).scalars().all()
-    if any(not row.sid_from_lookup for row in matched) or db.session.execute(
-            select(Delivery.id).where(*others, Delivery.sid_from_lookup.is_(False)).limit(1)
-    ).first() is not None:
+    if db.session.execute(select(Delivery.id).where(
+            *others, Delivery.sid_from_lookup.is_(False)).limit(1)).first() is not None:
         return False
+    # A row whose own callback is being applied right now is skipped, not waited for (two such
+    # callbacks would otherwise wait for each other): that callback corrects it in its turn.
+    matched = db.session.execute(select(Delivery).where(*others).with_for_update(
+        skip_locked=True)).scalars().all()
     previous = delivery.provider_sid
+    for row in matched:
+        row.provider_sid = previous
     delivery.provider_sid, delivery.sid_from_lookup = sid, False
-    for row in [delivery, *matched]:
-        if row is not delivery:
-            row.provider_sid = previous
-        alert_service.add_alert_event(row.alert_id, "delivery_sid_corrected",
-                                      detail={"delivery": row.id})
+    alert_service.add_alert_event(delivery.alert_id, "delivery_sid_corrected", detail={
+        "delivery": delivery.id, "exchanged_with": [row.id for row in matched]})
     log.warning("reconciled sid corrected by a status callback", extra={
-        "event": "sos.sid_corrected", "alert": delivery.alert_id[:8], "channel": delivery.channel,
-        "exchanged": len(matched)})
+        "event": "sos.sid_corrected", "alert": delivery.alert_id[:8], "channel": delivery.channel})
     return True
 
 
@@ -598,8 +583,7 @@ def poll_delivery_status(delivery_id: str) -> bool:
         log.warning("status poll failed; will ask again", extra={
             "event": "sos.status_poll_failed", "channel": channel, "error": str(exc)[:120]})
         return False
-    changed = bool(status) and apply_status_callback(delivery_id, sid, status, error_code,
-                                                     polled=True)
+    changed = bool(status) and apply_status_callback(delivery_id, sid, status, error_code)
     if changed:
         log.info("delivery status polled", extra={"event": "sos.status_polled",
                                                    "channel": channel, "status": status})

@@ -86,12 +86,6 @@ def _twiml(document: Any) -> Response:
                     headers={"Cache-Control": "no-store"})
 
 
-def _request_try() -> int | None:
-    """The try number in a status callback's URL (``t``); None in URLs made before it was added."""
-    raw = request.args.get("t", "")
-    return int(raw) if raw.isdigit() and len(raw) < 6 else None
-
-
 @bp.post("/status")
 def delivery_status() -> Response:
     params = _validated()
@@ -100,8 +94,7 @@ def delivery_status() -> Response:
     status = params.get("MessageStatus") or params.get("CallStatus") or ""
     if _first_time("status", params) and delivery_id and sid and status:
         try:
-            relay.apply_status_callback(delivery_id, sid, status, params.get("ErrorCode"),
-                                        request_try=_request_try())
+            relay.apply_status_callback(delivery_id, sid, status, params.get("ErrorCode"))
         except Exception:
             _forget(params)
             raise

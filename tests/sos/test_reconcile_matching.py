@@ -18,7 +18,7 @@ from backend.extensions import db
 from backend.models.sos import AlertEvent, Delivery, OutboxMessage
 from backend.sos import relay
 from tests.conftest import requires_postgres
-from tests.sos.conftest import PUBLIC_BASE_URL, new_alert_body
+from tests.sos.conftest import HOTLINE, new_alert_body
 from tests.sos.helpers import deliveries, relay_pending, twilio_post
 from tests.support.twilio_mock import TwilioMock
 
@@ -160,127 +160,55 @@ def _reconcile_swapped(client: FlaskClient, register: Any,
     for delivery_id in (first_id, second_id):
         current.append(delivery_id)
         assert relay.reconcile_delivery(delivery_id) == "queued"
-    first = deliveries(id=first_id)[0]
-    assert (first.provider_sid, first.sid_from_lookup, first.tries) == (second_sid, True, 1)
+    assert deliveries(id=first_id)[0].provider_sid == second_sid  # swapped, as the docs say
     return (first_id, first_sid), (second_id, second_sid)
-
-
-def _call_status(client: FlaskClient, delivery_id: str, sid: str, status: str,
-                 request_try: int | None = 1) -> None:
-    """Twilio's final status callback of a call, to the URL the relay gave for that try."""
-    query = f"d={delivery_id}" + (f"&t={request_try}" if request_try is not None else "")
-    response = twilio_post(client, f"/twilio/status?{query}",
-                           {"CallSid": sid, "CallStatus": status})
-    assert response.status_code == 204
-
-
-def _callback_of(client: FlaskClient, twilio_mock: TwilioMock, sid: str, status: str) -> None:
-    """Twilio's final status callback of the call ``sid``, to the URL the relay gave with it."""
-    url = next(c.status_callback for c in twilio_mock.created if c.sid == sid)
-    assert url.startswith(PUBLIC_BASE_URL) and "&t=1" in url
-    response = twilio_post(client, url.removeprefix(PUBLIC_BASE_URL),
-                           {"CallSid": sid, "CallStatus": status})
-    assert response.status_code == 204
-
-
-def _new_attempts(alert_id: str) -> list[Delivery]:
-    return [d for d in deliveries(alert_id=alert_id) if d.attempt > 1]
 
 
 def test_status_callbacks_correct_two_calls_matched_to_each_others_sid(
         client: FlaskClient, register: Any, twilio_mock: TwilioMock,
         monkeypatch: pytest.MonkeyPatch) -> None:
-    """Each status callback names its delivery and try in its (signed) URL, so it tells which call
-    is whose: the first callback puts both rows right, and each row follows its own call: the
-    unanswered one gets its next attempt, the answered one does not."""
+    """Each status callback names its delivery in its (signed) URL, so it tells which call is whose:
+    the first callback puts both rows right, and each row's status follows its own call."""
     with clock.frozen(clock.now()):
         (first_id, first_sid), (second_id, second_sid) = _reconcile_swapped(
             client, register, monkeypatch)
-        _callback_of(client, twilio_mock, first_sid, "completed")
+        calls_made = len(twilio_mock.calls_to(HOTLINE[0]))
+        response = twilio_post(client, f"/twilio/status?d={first_id}",
+                               {"CallSid": first_sid, "CallStatus": "ringing"})
+        assert response.status_code == 204
         first, second = deliveries(id=first_id)[0], deliveries(id=second_id)[0]
-        assert (first.provider_sid, first.status, first.sid_from_lookup) == (
-            first_sid, "completed", False)
-        assert (second.provider_sid, second.sid_from_lookup) == (second_sid, True)  # exchanged
-        _callback_of(client, twilio_mock, second_sid, "no-answer")
+        assert (first.provider_sid, first.status) == (first_sid, "ringing")
+        assert second.provider_sid == second_sid  # given back in exchange
+        assert twilio_post(client, f"/twilio/status?d={second_id}",
+                           {"CallSid": second_sid, "CallStatus": "no-answer"}).status_code == 204
     first, second = deliveries(id=first_id)[0], deliveries(id=second_id)[0]
-    assert (second.provider_sid, second.status, second.sid_from_lookup) == (
-        second_sid, "no-answer", False)
-    assert first.status == "completed"
-    assert _new_attempts(first.alert_id) == []
-    assert len(_new_attempts(second.alert_id)) == 1  # its next attempt, and only its
+    assert (first.provider_sid, first.status, first.sid_from_lookup) == (first_sid, "ringing", False)
+    assert (second.provider_sid, second.status) == (second_sid, "no-answer")
+    assert len(twilio_mock.calls_to(HOTLINE[0])) == calls_made  # nothing called again
     corrected = db.session.execute(select(AlertEvent).where(
         AlertEvent.kind == "delivery_sid_corrected")).scalars().all()
-    assert sorted((e.alert_id, e.detail["delivery"]) for e in corrected) == sorted(
-        [(first.alert_id, first_id), (second.alert_id, second_id)])
+    assert [(e.alert_id, e.detail["delivery"]) for e in corrected] == [(first.alert_id, first_id)]
 
 
-def test_a_status_poll_does_not_confirm_a_matched_sid(
-        client: FlaskClient, register: Any, twilio_mock: TwilioMock,
-        monkeypatch: pytest.MonkeyPatch) -> None:
-    """Calls report only their final status, so the sweeper often asks Twilio about a matched sid
-    before any callback comes. What it learns is applied, but it proves nothing about whose call it
-    is: the callbacks that follow still put the pair right."""
-    with clock.frozen(clock.now()):
-        (first_id, first_sid), (second_id, second_sid) = _reconcile_swapped(
-            client, register, monkeypatch)
-        twilio_mock.set_status(first_sid, "in-progress")
-        twilio_mock.set_status(second_sid, "ringing")
-        clock.advance(relay.POLL_AFTER + timedelta(seconds=1))
-        assert relay.poll_delivery_status(first_id) and relay.poll_delivery_status(second_id)
-        first, second = deliveries(id=first_id)[0], deliveries(id=second_id)[0]
-        assert (first.status, first.sid_from_lookup) == ("ringing", True)  # the other call's
-        assert (second.status, second.sid_from_lookup) == ("in-progress", True)
-        _callback_of(client, twilio_mock, first_sid, "no-answer")
-        _callback_of(client, twilio_mock, second_sid, "completed")
-    first, second = deliveries(id=first_id)[0], deliveries(id=second_id)[0]
-    assert (first.provider_sid, first.status) == (first_sid, "no-answer")
-    assert (second.provider_sid, second.status) == (second_sid, "completed")
-    assert len(_new_attempts(first.alert_id)) == 1
-    assert _new_attempts(second.alert_id) == []
-
-
-def test_a_callback_of_an_earlier_try_does_not_take_a_matched_row(
-        client: FlaskClient, register: Any, monkeypatch: pytest.MonkeyPatch) -> None:
-    """One row can have made two calls (a first try Twilio did not list in time, then a second,
-    matched). The first try's callback, or one from a URL without the try, is not the row's
-    current call: it is ignored, as before the matching existed."""
-    with clock.frozen(clock.now()):
-        (first_id, first_sid), (_, second_sid) = _reconcile_swapped(client, register, monkeypatch)
-        db.session.execute(update(Delivery).where(Delivery.id == first_id).values(tries=2))
-        db.session.commit()
-        _call_status(client, first_id, first_sid, "no-answer", request_try=1)
-        _call_status(client, first_id, first_sid, "busy", request_try=None)
-    first = deliveries(id=first_id)[0]
-    assert (first.status, first.sid_from_lookup) == ("queued", True)
-    assert first.provider_sid == second_sid  # still the match
-    assert _new_attempts(first.alert_id) == []
-
-
-def test_a_sid_from_twilios_own_answer_is_never_taken(
-        client: FlaskClient, register: Any, monkeypatch: pytest.MonkeyPatch) -> None:
-    """A row whose sid came from Twilio's answer keeps it, and a row claiming that sid in a
-    callback does not get it, whichever row the callback names."""
-    with clock.frozen(clock.now()):
-        (first_id, _), (_, second_sid) = _reconcile_swapped(client, register, monkeypatch)
-        device = register()
-        body = new_alert_body()
-        assert client.post("/api/v1/alerts", json=body, headers=device["auth"]).status_code == 201
-        relay_pending()
-        own = deliveries(channel="voice", recipient_kind="hotline",
-                         alert_id=body["id"].replace("-", ""))[-1]
-        assert own.provider_sid and not own.sid_from_lookup
-        _call_status(client, own.id, "CA" + "f" * 32, "no-answer", request_try=own.tries)
-        _call_status(client, first_id, str(own.provider_sid), "no-answer")
-    assert deliveries(id=own.id)[0].provider_sid == own.provider_sid
-    assert deliveries(id=own.id)[0].status == own.status
-    first = deliveries(id=first_id)[0]
-    assert (first.provider_sid, first.status) == (second_sid, "queued")
+def test_a_callback_with_another_sid_leaves_a_sid_twilio_gave_alone(
+        client: FlaskClient, register: Any) -> None:
+    """Only a sid that reconciliation matched is corrected: a row whose sid came from Twilio's own
+    answer ignores a callback naming it with another sid (an earlier attempt's, or a mistake)."""
+    device = register()
+    body = new_alert_body()
+    assert client.post("/api/v1/alerts", json=body, headers=device["auth"]).status_code == 201
+    relay_pending()
+    call = deliveries(channel="voice", recipient_kind="hotline")[-1]
+    assert call.provider_sid and not call.sid_from_lookup
+    assert twilio_post(client, f"/twilio/status?d={call.id}",
+                       {"CallSid": "CA" + "f" * 32, "CallStatus": "no-answer"}).status_code == 204
+    row = deliveries(id=call.id)[0]
+    assert (row.provider_sid, row.status) == (call.provider_sid, call.status)
 
 
 @requires_postgres
-@pytest.mark.timeout(60)  # a regression to waiting for the locked row fails here, not at 300 s
 def test_a_row_locked_by_its_own_callback_is_corrected_by_that_callback(
-        client: FlaskClient, register: Any, twilio_mock: TwilioMock, database_url: str,
+        client: FlaskClient, register: Any, database_url: str,
         monkeypatch: pytest.MonkeyPatch) -> None:
     """The two callbacks of a swapped pair may be applied at the same moment. Neither waits for the
     other's row (no deadlock): the first leaves the locked row alone, and that row's own callback
@@ -293,10 +221,12 @@ def test_a_row_locked_by_its_own_callback_is_corrected_by_that_callback(
         dsn = database_url.replace("postgresql+psycopg://", "postgresql://")
         with psycopg.connect(dsn) as other:  # the second row's callback, holding its row
             other.execute("SELECT id FROM sos_delivery WHERE id = %s FOR UPDATE", (second_id,))
-            _callback_of(client, twilio_mock, first_sid, "completed")
+            assert twilio_post(client, f"/twilio/status?d={first_id}",
+                               {"CallSid": first_sid, "CallStatus": "ringing"}).status_code == 204
             assert deliveries(id=second_id)[0].provider_sid == first_sid  # not exchanged
             other.rollback()
-        _callback_of(client, twilio_mock, second_sid, "completed")
+        assert twilio_post(client, f"/twilio/status?d={second_id}",
+                           {"CallSid": second_sid, "CallStatus": "ringing"}).status_code == 204
     first, second = deliveries(id=first_id)[0], deliveries(id=second_id)[0]
     assert (first.provider_sid, second.provider_sid) == (first_sid, second_sid)
-    assert first.status == second.status == "completed"
+    assert first.status == second.status == "ringing"

@@ -5,7 +5,6 @@ from __future__ import annotations
 import base64
 from datetime import timedelta
 from typing import Any
-from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from flask.testing import FlaskClient
@@ -165,7 +164,7 @@ def test_a_status_callback_faster_than_the_create_answer_is_not_moved_backwards(
 
     def send_then_callback(**kwargs: Any) -> Any:
         result = real_send(**kwargs)
-        delivery_id = parse_qs(urlsplit(kwargs["status_callback"]).query)["d"][0]
+        delivery_id = kwargs["status_callback"].rsplit("d=", 1)[1]
         with db.engine.begin() as other:  # the web process, applying Twilio's callback
             other.execute(update(Delivery).where(Delivery.id == delivery_id).values(
                 status="delivered", provider_sid=result.sid))
