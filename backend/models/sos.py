@@ -21,7 +21,6 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
-    false,
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -185,10 +184,6 @@ class Delivery(db.Model):  # type: ignore[name-defined]
     status: Mapped[str] = mapped_column(String(16), nullable=False, default="pending")
     dry_run: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
     provider_sid: Mapped[str | None] = mapped_column(String(64), index=True)
-    # The sid was matched in Twilio's list by reconciliation (number and time), not given by
-    # Twilio's answer or a status callback: a callback naming this row with another sid wins.
-    sid_from_lookup: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False,
-                                                  server_default=false())
     error: Mapped[str | None] = mapped_column(String(120))
     next_attempt_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=now)
     sending_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))

@@ -342,7 +342,6 @@ def _record_handed_over(delivery: Delivery, alert: Alert, sid: str, status: str,
     # recorded: read the row again under a lock so its status never moves backwards.
     db.session.refresh(delivery, with_for_update=True)
     delivery.provider_sid = sid
-    delivery.sid_from_lookup = False
     delivery.dry_run = dry_run
     if dry_run:
         delivery.status, delivery.error = "dry_run", None
@@ -462,7 +461,6 @@ def reconcile_delivery(delivery_id: str) -> str | None:
     alert = db.session.get(Alert, delivery.alert_id)
     if sid is not None:
         delivery.provider_sid = sid
-        delivery.sid_from_lookup = True  # a match by number and time: a callback may correct it
         delivery.status = "queued"
         delivery.error = None
         if alert is not None:
@@ -481,9 +479,7 @@ def apply_status_callback(delivery_id: str, sid: str, status: str,
     """Apply a Twilio status callback; returns True if it changed anything.
 
     Statuses never go backwards (callbacks arrive out of order and may be replayed). A callback
-    also settles an ambiguous send: it proves Twilio created the message. A callback with a sid
-    other than the row's is ignored (an earlier attempt's), unless reconciliation only matched the
-    row's sid in Twilio's list: then the callback is right (see :func:`_take_sid_from_callback`).
+    also settles an ambiguous send: it proves Twilio created the message.
     """
     status = status.lower()
     if status not in _STATUS_RANK:
@@ -493,15 +489,14 @@ def apply_status_callback(delivery_id: str, sid: str, status: str,
     if delivery is None or delivery.dry_run:
         db.session.commit()
         return False
-    if delivery.provider_sid and delivery.provider_sid != sid and not (
-            delivery.sid_from_lookup and _take_sid_from_callback(delivery, sid)):
+    if delivery.provider_sid and delivery.provider_sid != sid:
         db.session.commit()
         return False
     if _STATUS_RANK[status] <= _STATUS_RANK.get(delivery.status, 0) \
             or _STATUS_RANK.get(delivery.status, 0) == 9:
         db.session.commit()
         return False
-    delivery.provider_sid, delivery.sid_from_lookup = sid, False  # the callback confirms it
+    delivery.provider_sid = sid
     delivery.status = status if status != "undelivered" else "failed"
     delivery.error = f"twilio {error_code}" if error_code else delivery.error
     alert = db.session.get(Alert, delivery.alert_id)
@@ -513,34 +508,6 @@ def apply_status_callback(delivery_id: str, sid: str, status: str,
                 "delivery": delivery.id, "channel": delivery.channel, "status": status})
             _schedule_next_attempt(delivery, alert)
     db.session.commit()
-    return True
-
-
-def _take_sid_from_callback(delivery: Delivery, sid: str) -> bool:
-    """Correct a sid that reconciliation matched, from a status callback naming the row.
-
-    The callback's URL carries the row's id and Twilio signs it, so it names the message or call
-    that the row's own request created; a match in Twilio's list by number and time may not (two
-    calls to one number requested within the same second). The row takes the callback's sid, and a
-    row that reconciliation had matched to that sid takes this row's old one in exchange, still as
-    a match. Changes nothing (False) if a row holds the sid from Twilio's own answer or callback.
-    """
-    others = Delivery.provider_sid == sid, Delivery.id != delivery.id
-    if db.session.execute(select(Delivery.id).where(
-            *others, Delivery.sid_from_lookup.is_(False)).limit(1)).first() is not None:
-        return False
-    # A row whose own callback is being applied right now is skipped, not waited for (two such
-    # callbacks would otherwise wait for each other): that callback corrects it in its turn.
-    matched = db.session.execute(select(Delivery).where(*others).with_for_update(
-        skip_locked=True)).scalars().all()
-    previous = delivery.provider_sid
-    for row in matched:
-        row.provider_sid = previous
-    delivery.provider_sid, delivery.sid_from_lookup = sid, False
-    alert_service.add_alert_event(delivery.alert_id, "delivery_sid_corrected", detail={
-        "delivery": delivery.id, "exchanged_with": [row.id for row in matched]})
-    log.warning("reconciled sid corrected by a status callback", extra={
-        "event": "sos.sid_corrected", "alert": delivery.alert_id[:8], "channel": delivery.channel})
     return True
 
 
