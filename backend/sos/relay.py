@@ -291,9 +291,12 @@ def send_delivery(delivery_id: str) -> bool:
             twiml_url = f"{settings.public_base_url}/twilio/voice/{alert.id}?d={delivery.id}"
             result = gateway.start_call(to=address, twiml_url=twiml_url, status_callback=callback)
     except NotSent as exc:
-        _record_not_sent(delivery, alert, exc)
+        if _still_sending(delivery, alert):
+            _record_not_sent(delivery, alert, exc)
         return False
     except OutcomeUnknown as exc:
+        if not _still_sending(delivery, alert):
+            return False
         delivery.status, delivery.error = "unknown", str(exc)[:120]
         delivery.next_attempt_at = now() + RECONCILE_AFTER
         facts = {"event": "sos.send_unknown", "alert": alert.id[:8], "channel": delivery.channel}
@@ -357,6 +360,22 @@ def _record_handed_over(delivery: Delivery, alert: Alert, sid: str, status: str,
              "dry_run": dry_run}
     db.session.commit()
     log.info("relay handed over", extra=facts)
+
+
+def _still_sending(delivery: Delivery, alert: Alert) -> bool:
+    """After a request that created nothing for certain, or may have: is the row still ours to
+    settle? It is read again under a lock. While the request was out, a status callback of an
+    earlier try may have settled it (that try's call or text exists after all), or the sweeper may
+    have taken it as abandoned; what they recorded stands, and writing ``retry`` or ``unknown`` over
+    it would move its status backwards and send once more."""
+    db.session.refresh(delivery, with_for_update=True)
+    if delivery.status == "sending":
+        return True
+    facts = {"event": "sos.settled_meanwhile", "alert": alert.id[:8], "channel": delivery.channel,
+             "status": delivery.status}
+    db.session.commit()
+    log.info("relay answer not recorded: the delivery was settled meanwhile", extra=facts)
+    return False
 
 
 def _record_not_sent(delivery: Delivery, alert: Alert, exc: NotSent) -> None:

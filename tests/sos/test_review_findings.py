@@ -12,6 +12,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.exc import OperationalError
 
 from backend import clock
+from backend.adapters.twilio_client import NotSent, OutcomeUnknown
 from backend.errors import Problem
 from backend.extensions import db
 from backend.models.sos import Alert, Delivery, LocationFix, OutboxMessage
@@ -175,6 +176,43 @@ def test_a_status_callback_faster_than_the_create_answer_is_not_moved_backwards(
     assert client.post("/api/v1/alerts", json=body, headers=device["auth"]).status_code == 201
     _relay_alert(_hex(body["id"]))
     assert {d.status for d in deliveries(channel="sms")} == {"delivered"}
+
+
+@pytest.mark.parametrize("answer", [
+    NotSent("429 Too Many Requests", code=20429), OutcomeUnknown("read timed out")])
+def test_an_earlier_try_settling_the_row_is_not_undone_by_the_retrys_answer(
+        client: FlaskClient, register: Any, twilio_mock: TwilioMock,
+        monkeypatch: pytest.MonkeyPatch, answer: Exception) -> None:
+    """A call whose first try Twilio had not listed when it was looked up is sent again. While the
+    retry is out, the first try's call reports "completed"; then the retry is refused (or its
+    answer lost). The row stays completed: writing "retry" or "unknown" over it moved its status
+    backwards and called the hotline once more."""
+    device = register()
+    body = new_alert_body()
+    assert client.post("/api/v1/alerts", json=body, headers=device["auth"]).status_code == 201
+    _relay_alert(_hex(body["id"]))
+    call = deliveries(channel="voice", recipient_kind="hotline")[0]
+    first_sid = call.provider_sid
+    db.session.execute(update(Delivery).where(Delivery.id == call.id).values(
+        status="retry", provider_sid=None, next_attempt_at=clock.now()))
+    db.session.commit()
+    gateway = relay.get_gateway()
+
+    def completed_meanwhile_then(**kwargs: Any) -> Any:
+        with db.engine.begin() as other:  # the web process, applying the first try's callback
+            other.execute(update(Delivery).where(Delivery.id == call.id).values(
+                status="completed", provider_sid=first_sid))
+        raise answer
+
+    monkeypatch.setattr(gateway, "start_call", completed_meanwhile_then)
+    calls_before = len(twilio_mock.calls_to(HOTLINE[0]))
+    assert relay.send_delivery(call.id) is False
+    with clock.frozen(clock.now() + timedelta(minutes=5)):
+        sweep()
+    row = deliveries(id=call.id)[0]
+    assert (row.status, row.provider_sid, row.tries) == ("completed", first_sid, 2)
+    assert len(twilio_mock.calls_to(HOTLINE[0])) == calls_before  # not called again
+    assert [d.id for d in deliveries(channel="voice", recipient_kind="hotline")] == [call.id]
 
 
 def test_the_wrong_pin_limit_cannot_be_reset_by_spelling_the_alert_id_differently(
