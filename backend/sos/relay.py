@@ -283,6 +283,7 @@ def send_delivery(delivery_id: str) -> bool:
     if delivery.channel == "push":
         return _send_push(delivery, alert, address)
     gateway = get_gateway()
+    claimed_try = delivery.tries
     callback = f"{settings.public_base_url}/twilio/status?d={delivery.id}"
     try:
         if body is not None:
@@ -291,11 +292,11 @@ def send_delivery(delivery_id: str) -> bool:
             twiml_url = f"{settings.public_base_url}/twilio/voice/{alert.id}?d={delivery.id}"
             result = gateway.start_call(to=address, twiml_url=twiml_url, status_callback=callback)
     except NotSent as exc:
-        if _still_sending(delivery, alert):
+        if _still_sending(delivery, alert, claimed_try):
             _record_not_sent(delivery, alert, exc)
         return False
     except OutcomeUnknown as exc:
-        if not _still_sending(delivery, alert):
+        if not _still_sending(delivery, alert, claimed_try):
             return False
         delivery.status, delivery.error = "unknown", str(exc)[:120]
         delivery.next_attempt_at = now() + RECONCILE_AFTER
@@ -362,14 +363,14 @@ def _record_handed_over(delivery: Delivery, alert: Alert, sid: str, status: str,
     log.info("relay handed over", extra=facts)
 
 
-def _still_sending(delivery: Delivery, alert: Alert) -> bool:
+def _still_sending(delivery: Delivery, alert: Alert, claimed_try: int) -> bool:
     """After a request that created nothing for certain, or may have: is the row still ours to
     settle? It is read again under a lock. While the request was out, a status callback of an
     earlier try may have settled it (that try's call or text exists after all), or the sweeper may
-    have taken it as abandoned; what they recorded stands, and writing ``retry`` or ``unknown`` over
-    it would move its status backwards and send once more."""
+    have taken it as abandoned (and another worker claimed a new try); what they recorded stands,
+    and writing ``retry`` or ``unknown`` over it would move its status backwards and send again."""
     db.session.refresh(delivery, with_for_update=True)
-    if delivery.status == "sending":
+    if delivery.status == "sending" and delivery.tries == claimed_try:
         return True
     facts = {"event": "sos.settled_meanwhile", "alert": alert.id[:8], "channel": delivery.channel,
              "status": delivery.status}

@@ -215,6 +215,32 @@ def test_an_earlier_try_settling_the_row_is_not_undone_by_the_retrys_answer(
     assert [d.id for d in deliveries(channel="voice", recipient_kind="hotline")] == [call.id]
 
 
+def test_a_slow_workers_answer_does_not_settle_the_try_another_worker_took_over(
+        client: FlaskClient, register: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A request that outlives the abandoned-claim limit: the sweeper has taken the row and another
+    worker has claimed a new try, still "sending". The slow worker's refusal belongs to its own
+    try and must not mark the other worker's try for a retry (a second request in flight)."""
+    device = register()
+    body = new_alert_body()
+    assert client.post("/api/v1/alerts", json=body, headers=device["auth"]).status_code == 201
+    _relay_alert(_hex(body["id"]))
+    call = deliveries(channel="voice", recipient_kind="hotline")[0]
+    db.session.execute(update(Delivery).where(Delivery.id == call.id).values(
+        status="retry", provider_sid=None, next_attempt_at=clock.now()))
+    db.session.commit()
+
+    def taken_over_then_refused(**kwargs: Any) -> Any:
+        with db.engine.begin() as other:  # another worker's claim of the next try
+            other.execute(update(Delivery).where(Delivery.id == call.id).values(
+                tries=Delivery.tries + 1))
+        raise NotSent("503 Service Unavailable", code=20503)
+
+    monkeypatch.setattr(relay.get_gateway(), "start_call", taken_over_then_refused)
+    assert relay.send_delivery(call.id) is False
+    row = deliveries(id=call.id)[0]
+    assert (row.status, row.tries, row.error) == ("sending", 3, call.error)
+
+
 def test_the_wrong_pin_limit_cannot_be_reset_by_spelling_the_alert_id_differently(
         client: FlaskClient, register: Any) -> None:
     """The per-alert limit of wrong PINs is what protects a 4-digit PIN; the id is accepted in any
