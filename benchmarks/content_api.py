@@ -46,7 +46,10 @@ from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from proc_cpu import process_group_cpu, processes_cpu
+try:  # run as a script: this folder is on the path; loaded by path (the tests): the project root
+    from proc_cpu import process_group_cpu, processes_cpu
+except ImportError:
+    from benchmarks.proc_cpu import process_group_cpu, processes_cpu
 
 ROOT = Path(__file__).resolve().parent.parent
 PG_ADMIN_DSN = "host=127.0.0.1 port=5432 dbname=test user=postgres"

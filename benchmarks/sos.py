@@ -28,9 +28,13 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-import proc_cpu
 import psycopg
 import requests
+
+try:  # run as a script: this folder is on the path; loaded by path: the project root
+    import proc_cpu
+except ImportError:
+    from benchmarks import proc_cpu
 
 ROOT = Path(__file__).resolve().parent.parent
 HOTLINE = "+992900000001"
