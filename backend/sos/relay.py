@@ -292,11 +292,11 @@ def send_delivery(delivery_id: str) -> bool:
             twiml_url = f"{settings.public_base_url}/twilio/voice/{alert.id}?d={delivery.id}"
             result = gateway.start_call(to=address, twiml_url=twiml_url, status_callback=callback)
     except NotSent as exc:
-        if _still_sending(delivery, alert, claimed_try):
+        if _still_ours(delivery, alert, claimed_try, "refused"):
             _record_not_sent(delivery, alert, exc)
         return False
     except OutcomeUnknown as exc:
-        if not _still_sending(delivery, alert, claimed_try):
+        if not _still_ours(delivery, alert, claimed_try, "unknown"):
             return False
         delivery.status, delivery.error = "unknown", str(exc)[:120]
         delivery.next_attempt_at = now() + RECONCILE_AFTER
@@ -363,19 +363,24 @@ def _record_handed_over(delivery: Delivery, alert: Alert, sid: str, status: str,
     log.info("relay handed over", extra=facts)
 
 
-def _still_sending(delivery: Delivery, alert: Alert, claimed_try: int) -> bool:
-    """After a request that created nothing for certain, or may have: is the row still ours to
-    settle? It is read again under a lock. While the request was out, a status callback of an
-    earlier try may have settled it (that try's call or text exists after all), or the sweeper may
-    have taken it as abandoned (and another worker claimed a new try); what they recorded stands,
-    and writing ``retry`` or ``unknown`` over it would move its status backwards and send again."""
+def _still_ours(delivery: Delivery, alert: Alert, claimed_try: int, outcome: str) -> bool:
+    """After a request that Twilio refused (``outcome`` "refused") or whose outcome is unknown: may
+    this worker record that answer? The row is read again (under a lock on PostgreSQL; SQLite, the
+    quick start, has no row locks). Not if, while the request was out, a status callback of an
+    earlier try settled it (that try's call or text exists after all: writing ``retry`` over it
+    would send once more), or the sweeper took the row as abandoned and another worker claimed a
+    new try. An unknown outcome is still recorded while the sweeper is reconciling this same try:
+    it keeps the row looking in Twilio's list rather than sending again."""
     db.session.refresh(delivery, with_for_update=True)
-    if delivery.status == "sending" and delivery.tries == claimed_try:
+    current = ("sending", "reconciling") if outcome == "unknown" else ("sending",)
+    if delivery.status in current and delivery.tries == claimed_try:
         return True
-    facts = {"event": "sos.settled_meanwhile", "alert": alert.id[:8], "channel": delivery.channel,
-             "status": delivery.status}
+    facts = {"event": "sos.answer_dropped", "alert": alert.id[:8], "channel": delivery.channel,
+             "outcome": outcome, "status": delivery.status, "try": claimed_try,
+             "current_try": delivery.tries}
     db.session.commit()
-    log.info("relay answer not recorded: the delivery was settled meanwhile", extra=facts)
+    log.info("relay answer not recorded: the delivery was settled or taken over meanwhile",
+             extra=facts)
     return False
 
 
@@ -516,11 +521,14 @@ def apply_status_callback(delivery_id: str, sid: str, status: str,
             or _STATUS_RANK.get(delivery.status, 0) == 9:
         db.session.commit()
         return False
+    first_proof = _STATUS_RANK.get(delivery.status, 0) < 3  # Twilio had not confirmed it before
     delivery.provider_sid = sid
     delivery.status = status if status != "undelivered" else "failed"
     delivery.error = f"twilio {error_code}" if error_code else delivery.error
     alert = db.session.get(Alert, delivery.alert_id)
     if alert is not None:
+        if first_proof:  # handed over after all (an ambiguous or retried send): not stuck
+            alert_service.mark_relaying(alert.id)
         if status in REACHED_STATUSES and delivery.recipient_kind in ("hotline", "drill"):
             alert_service.mark_relayed(alert.id, {"channel": delivery.channel})
         if status in FAILED_STATUSES:

@@ -178,30 +178,41 @@ def test_a_status_callback_faster_than_the_create_answer_is_not_moved_backwards(
     assert {d.status for d in deliveries(channel="sms")} == {"delivered"}
 
 
-@pytest.mark.parametrize("answer", [
-    NotSent("429 Too Many Requests", code=20429), OutcomeUnknown("read timed out")])
-def test_an_earlier_try_settling_the_row_is_not_undone_by_the_retrys_answer(
-        client: FlaskClient, register: Any, twilio_mock: TwilioMock,
-        monkeypatch: pytest.MonkeyPatch, answer: Exception) -> None:
-    """A call whose first try Twilio had not listed when it was looked up is sent again. While the
-    retry is out, the first try's call reports "completed"; then the retry is refused (or its
-    answer lost). The row stays completed: writing "retry" or "unknown" over it moved its status
-    backwards and called the hotline once more."""
+def _hotline_call_sent_again(client: FlaskClient, register: Any) -> tuple[Delivery, str]:
+    """An alert whose hotline call is due to be sent again (its first try was not found in
+    Twilio's list in time, though Twilio had made it): the row, and the first try's sid."""
     device = register()
     body = new_alert_body()
     assert client.post("/api/v1/alerts", json=body, headers=device["auth"]).status_code == 201
     _relay_alert(_hex(body["id"]))
     call = deliveries(channel="voice", recipient_kind="hotline")[0]
-    first_sid = call.provider_sid
+    first_sid = str(call.provider_sid)
     db.session.execute(update(Delivery).where(Delivery.id == call.id).values(
         status="retry", provider_sid=None, next_attempt_at=clock.now()))
     db.session.commit()
+    return call, first_sid
+
+
+@pytest.mark.parametrize("answer", [
+    NotSent("429 Too Many Requests", code=20429), OutcomeUnknown("read timed out")])
+def test_an_earlier_try_settling_the_row_is_not_undone_by_the_retrys_answer(
+        client: FlaskClient, register: Any, twilio_mock: TwilioMock,
+        monkeypatch: pytest.MonkeyPatch, answer: Exception) -> None:
+    """While the retry is out, the first try's call reports "completed"; then the retry is refused
+    (or its answer lost). The row stays completed: writing "retry" over it moved its status
+    backwards and called the hotline once more ("unknown" moved it back to "queued")."""
+    call, first_sid = _hotline_call_sent_again(client, register)
     gateway = relay.get_gateway()
+    real_start_call = gateway.start_call
+    answered: list[Exception] = []
 
     def completed_meanwhile_then(**kwargs: Any) -> Any:
+        if answered:  # any later try reaches the test Twilio, where it would be counted
+            return real_start_call(**kwargs)
         with db.engine.begin() as other:  # the web process, applying the first try's callback
             other.execute(update(Delivery).where(Delivery.id == call.id).values(
                 status="completed", provider_sid=first_sid))
+        answered.append(answer)
         raise answer
 
     monkeypatch.setattr(gateway, "start_call", completed_meanwhile_then)
@@ -215,30 +226,54 @@ def test_an_earlier_try_settling_the_row_is_not_undone_by_the_retrys_answer(
     assert [d.id for d in deliveries(channel="voice", recipient_kind="hotline")] == [call.id]
 
 
-def test_a_slow_workers_answer_does_not_settle_the_try_another_worker_took_over(
-        client: FlaskClient, register: Any, monkeypatch: pytest.MonkeyPatch) -> None:
-    """A request that outlives the abandoned-claim limit: the sweeper has taken the row and another
-    worker has claimed a new try, still "sending". The slow worker's refusal belongs to its own
-    try and must not mark the other worker's try for a retry (a second request in flight)."""
+@pytest.mark.parametrize(("taken_over", "answer", "recorded"), [
+    # the sweeper took the row and another worker claimed the next try, still in flight
+    ({"tries": 3}, NotSent("503 Service Unavailable", code=20503), ("sending", 3, "before")),
+    # the sweeper is reconciling this very try: an unknown outcome keeps it looking, not resending
+    ({"status": "reconciling"}, OutcomeUnknown("read timed out"), ("unknown", 2, "read timed out")),
+    # ... and a refusal leaves it to the reconciliation, which will find nothing and send again
+    ({"status": "reconciling"}, NotSent("503 Service Unavailable", code=20503),
+     ("reconciling", 2, "before")),
+])
+def test_a_slow_workers_answer_is_recorded_only_for_the_try_it_still_holds(
+        client: FlaskClient, register: Any, monkeypatch: pytest.MonkeyPatch,
+        taken_over: dict[str, Any], answer: Exception, recorded: tuple[str, int, str]) -> None:
+    """A request that outlives the abandoned-claim limit (60 s): meanwhile the sweeper has taken
+    the row. The slow worker's answer belongs to its own try (2 here)."""
+    call, _ = _hotline_call_sent_again(client, register)
+    db.session.execute(update(Delivery).where(Delivery.id == call.id).values(error="before"))
+    db.session.commit()
+
+    def taken_over_then(**kwargs: Any) -> Any:
+        with db.engine.begin() as other:
+            other.execute(update(Delivery).where(Delivery.id == call.id).values(**taken_over))
+        raise answer
+
+    monkeypatch.setattr(relay.get_gateway(), "start_call", taken_over_then)
+    assert relay.send_delivery(call.id) is False
+    row = deliveries(id=call.id)[0]
+    assert (row.status, row.tries, row.error) == recorded
+
+
+def test_a_status_callback_that_proves_an_ambiguous_send_marks_the_alert_relaying(
+        client: FlaskClient, register: Any) -> None:
+    """The watchdog raises alerts still "received" after 90 s to staff. A callback proving that
+    Twilio took an ambiguous (or retried) send means the alert is on its way, as a recorded
+    hand-over would."""
     device = register()
     body = new_alert_body()
     assert client.post("/api/v1/alerts", json=body, headers=device["auth"]).status_code == 201
     _relay_alert(_hex(body["id"]))
-    call = deliveries(channel="voice", recipient_kind="hotline")[0]
-    db.session.execute(update(Delivery).where(Delivery.id == call.id).values(
-        status="retry", provider_sid=None, next_attempt_at=clock.now()))
+    alert_id = _hex(body["id"])
+    sms = deliveries(channel="sms", recipient_kind="hotline")[0]
+    db.session.execute(update(Delivery).where(Delivery.alert_id == alert_id).values(
+        status="unknown", provider_sid=None))
+    db.session.execute(update(Alert).where(Alert.id == alert_id).values(status="received"))
     db.session.commit()
-
-    def taken_over_then_refused(**kwargs: Any) -> Any:
-        with db.engine.begin() as other:  # another worker's claim of the next try
-            other.execute(update(Delivery).where(Delivery.id == call.id).values(
-                tries=Delivery.tries + 1))
-        raise NotSent("503 Service Unavailable", code=20503)
-
-    monkeypatch.setattr(relay.get_gateway(), "start_call", taken_over_then_refused)
-    assert relay.send_delivery(call.id) is False
-    row = deliveries(id=call.id)[0]
-    assert (row.status, row.tries, row.error) == ("sending", 3, call.error)
+    assert twilio_post(client, f"/twilio/status?d={sms.id}",
+                       {"MessageSid": "SM" + "a" * 32, "MessageStatus": "queued"}).status_code == 204
+    db.session.expire_all()
+    assert db.session.get(Alert, alert_id).status == "relaying"
 
 
 def test_the_wrong_pin_limit_cannot_be_reset_by_spelling_the_alert_id_differently(
