@@ -478,6 +478,11 @@ def reconcile_delivery(delivery_id: str) -> str | None:
     if delivery.status != "reconciling":
         db.session.commit()
         return delivery.status
+    if sid is not None and db.session.execute(select(Delivery.id).where(
+            Delivery.provider_sid == sid, Delivery.id != delivery.id).limit(1)).first() is not None:
+        # Another row learnt this sid (Twilio's answer or callback) while we looked: it is theirs.
+        # Look again later, without it, rather than share it or take the row for not sent.
+        lookup_failed = True
     if lookup_failed:
         delivery.status = "unknown"
         delivery.next_attempt_at = now() + RECONCILE_AFTER

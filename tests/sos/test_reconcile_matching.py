@@ -84,8 +84,9 @@ def test_the_same_text_sent_twice_is_matched_by_time_and_body() -> None:
                             exclude_sids={"SM-earlier", "SM-later"}) is None
 
 
-def _ambiguous_call(client: FlaskClient, register: Any) -> tuple[str, datetime]:
-    """An alert whose hotline call ended ``unknown``; its id and when the request was made."""
+def _ambiguous_call(client: FlaskClient, register: Any) -> tuple[str, datetime, str]:
+    """An alert whose hotline call ended ``unknown``: the delivery's id, when the request was made,
+    and the sid of the call Twilio created (which the row no longer knows)."""
     device = register()
     body = new_alert_body()
     assert client.post("/api/v1/alerts", json=body, headers=device["auth"]).status_code == 201
@@ -93,12 +94,13 @@ def _ambiguous_call(client: FlaskClient, register: Any) -> tuple[str, datetime]:
     for job_id in db.session.execute(select(OutboxMessage.id).where(
             OutboxMessage.alert_id == alert_id)).scalars().all():
         relay.process_outbox_message(job_id)
-    call = deliveries(channel="voice", recipient_kind="hotline")[-1]
+    call = deliveries(channel="voice", recipient_kind="hotline", alert_id=alert_id)[-1]
+    sid = str(call.provider_sid)
     requested = clock.now()
     db.session.execute(update(Delivery).where(Delivery.id == call.id).values(
         status="unknown", provider_sid=None, sending_at=requested, next_attempt_at=requested))
     db.session.commit()
-    return call.id, requested
+    return call.id, requested, sid
 
 
 def test_every_reconciliation_round_looks_near_the_request_not_the_last_round(
@@ -112,7 +114,7 @@ def test_every_reconciliation_round_looks_near_the_request_not_the_last_round(
         return None
 
     with clock.frozen(clock.now()):
-        delivery_id, requested = _ambiguous_call(client, register)
+        delivery_id, requested, _ = _ambiguous_call(client, register)
         monkeypatch.setattr(relay.get_gateway(), "find_call", find_call)
         clock.advance(timedelta(seconds=25))
         assert relay.reconcile_delivery(delivery_id) == "unknown"  # the lookup failed: try later
@@ -124,7 +126,7 @@ def test_every_reconciliation_round_looks_near_the_request_not_the_last_round(
 def test_a_reconciliation_abandoned_midway_is_taken_up_again(
         client: FlaskClient, register: Any, monkeypatch: pytest.MonkeyPatch) -> None:
     with clock.frozen(clock.now()):
-        delivery_id, _ = _ambiguous_call(client, register)
+        delivery_id, _, _ = _ambiguous_call(client, register)
         clock.advance(timedelta(seconds=25))
         # A worker claimed the row for reconciliation of a request made minutes ago, and died
         # before settling it. Its claim (not the old request) decides when it counts as abandoned.
@@ -136,3 +138,32 @@ def test_a_reconciliation_abandoned_midway_is_taken_up_again(
         assert relay.reconcile_delivery(delivery_id) is None  # still fresh: someone holds it
         clock.advance(relay.STALE_SENDING + timedelta(seconds=1))
         assert relay.reconcile_delivery(delivery_id) == "retry"
+
+
+def test_a_sid_another_row_learns_during_the_lookup_is_left_to_it(
+        client: FlaskClient, register: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The list of sids already owned is read before asking Twilio. If another row learns the found
+    sid meanwhile (its create answer, or a callback), this row does not take it too: it looks again
+    later, and then without that sid."""
+    with clock.frozen(clock.now()):
+        delivery_id, _, own_sid = _ambiguous_call(client, register)
+        other_id, _, other_sid = _ambiguous_call(client, register)
+        looked: list[set[str]] = []
+
+        def find_call(**kw: Any) -> str | None:
+            looked.append(set(kw["exclude_sids"]))
+            if len(looked) == 1:  # the other row's answer is recorded while Twilio answers us
+                with db.engine.begin() as other:
+                    other.execute(update(Delivery).where(Delivery.id == other_id).values(
+                        status="queued", provider_sid=other_sid))
+                return other_sid  # nearest in time: Twilio cannot tell the two calls apart
+            return own_sid
+
+        monkeypatch.setattr(relay.get_gateway(), "find_call", find_call)
+        clock.advance(relay.RECONCILE_AFTER + timedelta(seconds=1))
+        assert relay.reconcile_delivery(delivery_id) == "unknown"  # not taken: look again
+        clock.advance(relay.RECONCILE_AFTER + timedelta(seconds=1))
+        assert relay.reconcile_delivery(delivery_id) == "queued"
+    assert other_sid not in looked[0] and other_sid in looked[1]
+    assert deliveries(id=delivery_id)[0].provider_sid == own_sid
+    assert deliveries(id=other_id)[0].provider_sid == other_sid
