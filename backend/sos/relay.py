@@ -481,8 +481,11 @@ def reconcile_delivery(delivery_id: str) -> str | None:
     if sid is not None and db.session.execute(select(Delivery.id).where(
             Delivery.provider_sid == sid, Delivery.id != delivery.id).limit(1)).first() is not None:
         # Another row learnt this sid (Twilio's answer or callback) while we looked: it is theirs.
-        # Look again later, without it, rather than share it or take the row for not sent.
-        lookup_failed = True
+        # Look again later, without it, rather than share it or take the row for not sent. (An
+        # owner recorded after this check can still share it: nothing locks the sid itself.)
+        log.info("reconciled sid owned by another delivery meanwhile; will look again", extra={
+            "event": "sos.reconcile_sid_taken", "channel": delivery.channel})
+        sid, lookup_failed = None, True
     if lookup_failed:
         delivery.status = "unknown"
         delivery.next_attempt_at = now() + RECONCILE_AFTER
