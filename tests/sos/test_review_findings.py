@@ -21,6 +21,7 @@ from backend.sos import relay, sms_fallback
 from backend.sos.alerts import accept_alert
 from backend.sos.oncall import get_on_call_chain, replace_on_call_chain
 from backend.sos.sweeper import sweep
+from tests.conftest import requires_postgres
 from tests.sos.conftest import DRILL, HOTLINE, new_alert_body
 from tests.sos.helpers import deliveries, twilio_post
 from tests.support.twilio_mock import TwilioMock
@@ -253,6 +254,37 @@ def test_a_slow_workers_answer_is_recorded_only_for_the_try_it_still_holds(
     assert relay.send_delivery(call.id) is False
     row = deliveries(id=call.id)[0]
     assert (row.status, row.tries, row.error) == recorded
+
+
+@requires_postgres
+def test_the_answer_waits_for_a_callback_being_applied_at_the_same_moment(
+        client: FlaskClient, register: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The earlier try's callback is still being applied (its transaction holds the row) when the
+    retry's refusal comes back. The worker's re-read waits for it and then leaves the row alone;
+    a re-read that did not lock the row would see "sending" and write "retry" over "completed"."""
+    import threading
+
+    call, first_sid = _hotline_call_sent_again(client, register)
+    locked, release = threading.Event(), threading.Event()
+    engine = db.engine  # the thread below has no application context
+
+    def callback_in_progress() -> None:
+        with engine.begin() as other:  # the web process, mid-way through the callback
+            other.execute(update(Delivery).where(Delivery.id == call.id).values(
+                status="completed", provider_sid=first_sid))
+            locked.set()
+            release.wait(10)
+
+    def refused_while_the_callback_runs(**kwargs: Any) -> Any:
+        threading.Thread(target=callback_in_progress, daemon=True).start()
+        assert locked.wait(10)
+        threading.Timer(0.5, release.set).start()  # commits while the worker waits for the row
+        raise NotSent("429 Too Many Requests", code=20429)
+
+    monkeypatch.setattr(relay.get_gateway(), "start_call", refused_while_the_callback_runs)
+    assert relay.send_delivery(call.id) is False
+    row = deliveries(id=call.id)[0]
+    assert (row.status, row.provider_sid, row.tries) == ("completed", first_sid, 2)
 
 
 def test_a_status_callback_that_proves_an_ambiguous_send_marks_the_alert_relaying(
