@@ -425,9 +425,11 @@ def main() -> None:
         if args.web_only_flood:  # diagnostic: the web tier alone, the worker frozen meanwhile
             os.killpg(processes[1].pid, signal.SIGSTOP)
         figures = flood(args.latency_alerts)
+        # Per intake only for what serves intake alone: PostgreSQL and Redis also serve the relay,
+        # unless the worker is frozen.
         flood_cpu = cpu_report(cpu_before, cpu_by_part(parts), time.time() - flood_started, {
             part: ("intake", int(figures.get("requests", 0)))
-            for part in ("web", "PostgreSQL", "Redis", "wrk")})
+            for part in ("web", "wrk", *(("PostgreSQL", "Redis") if args.web_only_flood else ()))})
         if args.web_only_flood:
             os.killpg(processes[1].pid, signal.SIGCONT)
         with psycopg.connect(f"host=127.0.0.1 port=5432 dbname={name} user=postgres") as conn:
