@@ -124,6 +124,11 @@ def train(
     default=False,
     help="Also train and score EDOS task A (about 35 s).",
 )
+@click.option(
+    "--edos-cv",
+    is_flag=True,
+    help="Also cross-validate the EDOS model on train+dev, 5 folds (about 90 s; never reads test).",
+)
 @click.option("--markdown", is_flag=True, help="Print Markdown tables instead of JSON.")
 @click.option(
     "--output",
@@ -138,6 +143,7 @@ def evaluate(
     rubia: bool,
     crows: bool,
     edos: bool,
+    edos_cv: bool,
     markdown: bool,
     output: Path | None,
 ) -> None:
@@ -145,6 +151,7 @@ def evaluate(
     from moderation import registry
     from moderation.corpus import load_corpus
     from moderation.evaluation import (
+        cross_validate_edos,
         evaluate_crows,
         evaluate_edos,
         evaluate_rows,
@@ -167,6 +174,10 @@ def evaluate(
     if edos:
         report["edos_task_a"] = (
             evaluate_edos(public) if public.is_dir() else {"skipped": f"{public} is absent"}
+        )
+    if edos_cv:
+        report["edos_task_a_cv"] = (
+            cross_validate_edos(public) if public.is_dir() else {"skipped": f"{public} is absent"}
         )
     text = json.dumps(report, ensure_ascii=False, indent=2)
     if output:

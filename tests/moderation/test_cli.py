@@ -8,6 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 
 from moderation.cli import cli
@@ -85,3 +86,23 @@ def test_evaluate_prints_a_markdown_report(trained_registry: tuple[Path, str], c
     assert result.exit_code == 0, result.output
     assert f"Model `{version}`" in result.output
     assert "| language |" in result.output
+
+
+def test_evaluate_edos_cv_reports_the_cross_validation(
+    trained_registry: tuple[Path, str],
+    corpus_dir: Path,
+    public_dir: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """``--edos-cv`` runs the train+dev cross-validation (here on a small subset) and renders it."""
+    from moderation import evaluation
+
+    real = evaluation.cross_validate_edos
+    monkeypatch.setattr(evaluation, "cross_validate_edos", lambda public: real(public, folds=3, limit=500))
+    root, _ = trained_registry
+    result = CliRunner().invoke(
+        cli,
+        ["evaluate", "--registry", str(root), "--corpus", str(corpus_dir), "--edos-cv", "--markdown"],
+    )
+    assert result.exit_code == 0, result.output
+    assert "3-fold cross-validation on train+dev (600 rows, seed 0, test split not read)" in result.output

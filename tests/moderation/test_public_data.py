@@ -5,10 +5,11 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
+import pytest
 
 from moderation.corpus import load_crows_gender, load_edos, load_rubia_gender
 from moderation.edos import NbLogisticRegression, normalise_edos
-from moderation.evaluation import evaluate_edos, evaluate_rubia
+from moderation.evaluation import cross_validate_edos, evaluate_edos, evaluate_rubia
 from moderation.moderator import Moderator
 
 
@@ -38,6 +39,43 @@ def test_edos_evaluation_is_deterministic(public_dir: Path) -> None:
     a = NbLogisticRegression().fit(texts, labels).decision_function(probe)
     b = NbLogisticRegression().fit(texts, labels).decision_function(probe)
     assert np.array_equal(a, b)
+
+
+def test_edos_cross_validation_never_fits_or_scores_test_rows(
+    public_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The CV figure is made from train+dev alone: no test text reaches a fit or a prediction."""
+    test_texts = {t for t, _, _, s in load_edos(public_dir) if s == "test"}
+    seen: list[str] = []
+    real_fit, real_predict = NbLogisticRegression.fit, NbLogisticRegression.predict
+
+    def fit(self: NbLogisticRegression, texts: list[str], labels: np.ndarray) -> NbLogisticRegression:
+        seen.extend(texts)
+        return real_fit(self, texts, labels)
+
+    def predict(self: NbLogisticRegression, texts: list[str]) -> np.ndarray:
+        seen.extend(texts)
+        return real_predict(self, texts)
+
+    monkeypatch.setattr(NbLogisticRegression, "fit", fit)
+    monkeypatch.setattr(NbLogisticRegression, "predict", predict)
+    report = cross_validate_edos(public_dir, folds=3, limit=700)
+    assert report["rows"] == 800
+    # every row is fitted on twice and held out once over 3 folds
+    assert len(seen) == 3 * 800
+    assert not test_texts.intersection(seen)
+    assert len(report["folds"]) == 3
+    assert report["macro_f1"] > 0.6
+
+
+def test_edos_cross_validation_is_deterministic_and_seeded(public_dir: Path) -> None:
+    first = cross_validate_edos(public_dir, folds=3, limit=500)
+    again = cross_validate_edos(public_dir, folds=3, limit=500)
+    other = cross_validate_edos(public_dir, folds=3, limit=500, seed=1)
+    for r in (first, again, other):
+        r.pop("seconds")
+    assert first == again
+    assert other["folds"] != first["folds"]
 
 
 def test_edos_normalisation_masks_users_and_urls() -> None:
