@@ -78,6 +78,14 @@ class RuleHit:
 
 _SENTENCE_END = re.compile(r"[.!?;\n]+")
 _QUOTED = re.compile(r'"([^"]{1,300})"')
+# clause breaks inside a sentence: a colon, a dash between words, or a comma (kept only before a
+# rebuttal, see StereotypeRules._clauses)
+_CLAUSE_BREAK = re.compile(r":|\s[—–-]+\s|[—–]|,")
+_LABEL_STRIP = " \t:—–-*_\"'«»"
+_BACK_REFERENCE_WORDS = 6  # "... -- and that is a myth": at most this many words
+_ARTICLES = frozenset({"a", "an", "the"})
+_OR_NOT_ANY = re.compile(r"\b(?:or\s+not|или\s+нет|ё\s+не)\b")
+_OR_NOT = re.compile(r"\s*(?:or\s+not|или\s+нет|ё\s+не)\b")
 _MIN_QUOTED_WORDS = 3  # a shorter quotation is often a name or a scare-quoted word
 
 
@@ -285,6 +293,9 @@ class StereotypeRules:
         self._rebuttal = {k: re.compile(_expand(v["rebuttal"])) for k, v in langs.items()}
         # "they rightly say", "как говорится": a reported view the text agrees with
         self._endorse = {k: re.compile(_expand(v["endorsement_markers"])) for k, v in langs.items()}
+        # "some say: ..." carries its view across a colon or dash; "Myth: ..." labels what follows
+        self._lead_in = {k: re.compile(_expand(v["lead_in_markers"])) for k, v in langs.items()}
+        self._label = {k: re.compile(_expand(v["label_markers"])) for k, v in langs.items()}
         # words naming a woman, man, girl, boy or gendered family role
         self._gender = {k: re.compile(_expand(v["gender_terms"])) for k, v in langs.items()}
         self._pronouns = {k: re.compile(_expand(v["gender_pronouns"])) for k, v in langs.items()}
@@ -315,8 +326,9 @@ class StereotypeRules:
 
     def has_debunking_marker(self, norm_text: str, lang: str) -> bool:
         """True when the text contains a debunking or distancing marker ("it is a myth")."""
-        return bool(self._debunk.get(lang, self._debunk["en"]).search(norm_text)) and not bool(
-            self._endorse.get(lang, self._endorse["en"]).search(norm_text)
+        key = lang if lang in self._debunk else "en"
+        return self._marker_in(norm_text, 0, len(norm_text), key) and not bool(
+            self._endorse[key].search(norm_text)
         )
 
     def debunking_markers_in(self, norm_text: str, lang: str, spans: list[tuple[int, int]]) -> list[bool]:
@@ -333,17 +345,14 @@ class StereotypeRules:
         debunking or distancing marker, sentences rebutted by the next one, and quotations of
         three words or more. The model reads words there as a separate, "distanced" vocabulary.
         """
-        debunk = self._debunk.get(lang, self._debunk["en"])
-        rebuttal = self._rebuttal.get(lang, self._rebuttal["en"])
-        endorse = self._endorse.get(lang, self._endorse["en"])
+        key = lang if lang in self._debunk else "en"
         # no marker anywhere: no sentence needs its own search (one scan instead of dozens)
-        anywhere = debunk.search(norm_text) is not None
-        ranges = [
-            (s, e)
-            for s, e in _sentences(norm_text)
-            if ((anywhere and debunk.search(norm_text, s, e)) or rebuttal.match(norm_text, e))
-            and not endorse.search(norm_text, s, e)
-        ]
+        anywhere = self._debunk[key].search(norm_text) is not None
+        rebuttal = self._rebuttal[key]
+        ranges: list[tuple[int, int]] = []
+        for s, e in _sentences(norm_text):
+            if anywhere or rebuttal.match(norm_text, e):
+                ranges.extend(self._debunked_stretches(norm_text, s, e, key))
         for m in _QUOTED.finditer(norm_text):
             if len(m.group(1).split()) >= _MIN_QUOTED_WORDS:
                 ranges.append((m.start(), m.end()))
@@ -426,14 +435,11 @@ class StereotypeRules:
     def _status(
         self, text: str, start: int, end: int, s_start: int, s_end: int, lang: str, rule: Rule
     ) -> str:
-        sentence = text[s_start:s_end]
-        if (
-            self._debunk[lang].search(sentence) or self._rebuttal[lang].match(text, s_end)
-        ) and not self._endorse[lang].search(sentence):
+        if any(a <= start < b for a, b in self._debunked_stretches(text, s_start, s_end, lang)):
             return "debunked"
         before = text[s_start:start]
         # the three words before the match
-        window = " ".join(re.findall(r"[\w']+", before)[-3:])
+        window = " ".join(re.findall(r"[\w']+", _OR_NOT_ANY.sub(" ", before))[-3:])
         neg = self._negation[lang]
         if lang == "tg":
             # Tajik is verb-final: a negated verb follows the match ("... муҳаббат нестанд")
@@ -441,9 +447,81 @@ class StereotypeRules:
             window = f"{window} {after}"
         if neg.search(window) or (not rule.has_negation and neg.search(text[start:end])):
             return "negated"
-        if before.count('"') % 2 == 1:
-            return "quoted"
+        if before.count('"') % 2 == 1 and not self._endorse[lang].search(text, s_start, s_end):
+            return "quoted"  # a quotation the sentence agrees with ("... and she was right") is not
         return "asserted"
+
+    def _debunked_stretches(self, text: str, s_start: int, s_end: int, lang: str) -> list[tuple[int, int]]:
+        """The stretches of the sentence [s_start, s_end) that report or debunk a view.
+
+        A debunking or distancing marker covers its own clause only: clauses end at a colon, a
+        dash, and a comma before a rebuttal ("..., but"; "..., но"). "Forget the nonsense: a good
+        wife obeys" asserts its second clause; "Many think otherwise, but ..." asserts what follows
+        "but". A clause carries over a colon or dash when it is a reporting lead-in ("some say:
+        ...") or a bare label ("Myth: ..."), and a short clause with a marker after one covers the
+        clause before it ("... -- that is a myth"). A negated marker ("this is not a stereotype")
+        or one followed by "or not" counts for nothing. An endorsement anywhere in the sentence
+        ("... and it's true", "she was right") cancels the distancing, and a sentence followed by
+        a rebuttal ("... But in our family ...") is distanced as a whole.
+        """
+        if self._endorse[lang].search(text, s_start, s_end):
+            return []
+        if self._rebuttal[lang].match(text, s_end):
+            return [(s_start, s_end)]
+        if not self._debunk[lang].search(text, s_start, s_end):
+            return []
+        clauses = self._clauses(text, s_start, s_end, lang)
+        marked = [self._marker_in(text, a, b, lang) for a, b, _ in clauses]
+        covered = list(marked)
+        for i in range(len(clauses) - 1):
+            a, b, brk = clauses[i]
+            if brk != ":":
+                continue
+            na, nb, _ = clauses[i + 1]
+            label = text[a:b].strip(_LABEL_STRIP)
+            if self._lead_in[lang].search(text, a, b) or self._label[lang].fullmatch(label):
+                covered[i + 1] = True
+            if marked[i + 1] and len(text[na:nb].split()) <= _BACK_REFERENCE_WORDS:
+                covered[i] = True
+        return [(a, b) for (a, b, _), c in zip(clauses, covered, strict=True) if c]
+
+    def _clauses(self, text: str, s_start: int, s_end: int, lang: str) -> list[tuple[int, int, str]]:
+        """[start, end) of the clauses of a sentence, each with the break that ends it: ":" (a colon
+        or dash), "," (a comma before a rebuttal) or "" (the end of the sentence)."""
+        rebuttal = self._rebuttal[lang]
+        breaks: list[tuple[int, str]] = []
+        for m in _CLAUSE_BREAK.finditer(text, s_start, s_end):
+            if m.group() == ",":
+                if rebuttal.match(text, m.end()):
+                    breaks.append((m.end(), ","))
+            else:
+                breaks.append((m.end(), ":"))
+        out = []
+        pos = s_start
+        for end, kind in breaks:
+            if end > pos:
+                out.append((pos, end, kind))
+                pos = end
+        out.append((pos, s_end, ""))
+        return out
+
+    def _marker_in(self, text: str, start: int, end: int, lang: str) -> bool:
+        """Whether [start, end) holds a debunking marker that is neither negated ("not a myth",
+        "это не стереотип", Tajik "афсона нест") nor followed by "or not"."""
+        neg = self._negation[lang]
+        for m in self._debunk[lang].finditer(text, start, end):
+            before = [w for w in re.findall(r"[\w']+", text[start : m.start()])[-3:] if w not in _ARTICLES]
+            if before and neg.search(before[-1]) and not neg.search(m.group()):
+                continue
+            after = text[m.end() : end]
+            if _OR_NOT.match(after):
+                continue
+            if lang == "tg":
+                nxt = re.findall(r"[\w']+", after)[:1]
+                if nxt and neg.search(nxt[0]):
+                    continue
+            return True
+        return False
 
 
 def starts_in(starts: list[int], spans: list[tuple[int, int]]) -> list[bool]:

@@ -159,3 +159,55 @@ def test_anchor_prefilter_finds_exactly_what_a_full_search_finds() -> None:
             full = [m.span() for m in rule.pattern.finditer(text) if m.end() > m.start()]
             assert [m.span() for m in _matches(rule, text, positions)] == full, rule.rule_id
             assert [m.span() for m in _matches(rule, text, filtered)] == full, rule.rule_id
+
+
+# A marker covers its own clause, not the whole sentence (found by an audit: each of these was
+# "debunked" before, so the stereotype it states went through as clear).
+@pytest.mark.parametrize(
+    ("text", "lang"),
+    [
+        ("Forget the feminist nonsense: a good wife obeys her husband.", "en"),
+        ("Contrary to modern nonsense, a good wife obeys her husband.", "en"),
+        ("Stereotype or not, a good wife obeys her husband.", "en"),
+        ("People say it, and it's true: a good wife obeys her husband.", "en"),
+        ("Girls who want to be engineers are wrong: cooking is a woman's job.", "en"),
+        ('My grandmother said "a good wife obeys her husband" and she was right.', "en"),
+        ("Некоторые жёны забывают главное: хорошая жена слушается мужа.", "ru"),
+        ("Многие считают иначе, но хорошая жена слушается мужа.", "ru"),
+        ("Мальчики не плачут — и это не стереотип.", "ru"),
+        ("Бабушка говорила: «хорошая жена слушается мужа», и это правда.", "ru"),
+        ("Баъзеҳо фаромӯш мекунанд: зани хуб ба шавҳараш итоат мекунад.", "tg"),
+        ("Писарон гиря намекунанд - ин қолаб нест.", "tg"),
+    ],
+)
+def test_a_marker_elsewhere_in_the_sentence_does_not_excuse_a_stereotype(text: str, lang: str) -> None:
+    assert statuses(text, lang) == {"asserted"}
+
+
+@pytest.mark.parametrize(
+    ("text", "lang"),
+    [
+        ("Some say: a good wife obeys her husband. In our family we decide together.", "en"),
+        ("Myth: a good wife obeys her husband. Fact: marriage is a partnership.", "en"),
+        ("A good wife obeys her husband - that is an old myth.", "en"),
+        ("Don't believe the myth that a good wife obeys her husband.", "en"),
+        ("Говорят, что хорошая жена слушается мужа, но это миф.", "ru"),
+        ("Миф: хорошая жена слушается мужа.", "ru"),
+        ("Не верьте мифу, что хорошая жена слушается мужа.", "ru"),
+        ("Баъзеҳо мегӯянд, ки зани хуб ба шавҳараш итоат мекунад, аммо ин афсона аст.", "tg"),
+        ("Афсона: зани хуб ба шавҳараш итоат мекунад.", "tg"),
+    ],
+)
+def test_reported_labelled_and_back_referenced_views_stay_debunked(text: str, lang: str) -> None:
+    assert statuses(text, lang) == {"debunked"}
+
+
+def test_distanced_ranges_follow_the_clause() -> None:
+    """The model's "distanced" vocabulary covers the debunked clause, not the asserted one."""
+    text = normalise("Forget the feminist nonsense: a good wife obeys her husband.").text
+    ranges = RULES.distanced_ranges(text, "en")
+    wife = text.index("wife")
+    assert not any(a <= wife < b for a, b in ranges)
+    text = normalise("Some say: a good wife obeys her husband.").text
+    wife = text.index("wife")
+    assert any(a <= wife < b for a, b in RULES.distanced_ranges(text, "en"))
