@@ -211,3 +211,10 @@ def test_distanced_ranges_follow_the_clause() -> None:
     text = normalise("Some say: a good wife obeys her husband.").text
     wife = text.index("wife")
     assert any(a <= wife < b for a, b in RULES.distanced_ranges(text, "en"))
+
+
+def test_a_stereotype_phrased_with_never_is_asserted_but_its_negation_is_not() -> None:
+    assert "asserted" in statuses("A good wife never argues and always obeys her husband.", "en")
+    assert "asserted" in statuses("A good wife doesn't complain.", "en")
+    assert "asserted" not in statuses("A good wife does not have to obey anyone.", "en")
+    assert statuses("It is a myth that a good wife never argues.", "en") == {"debunked"}
