@@ -70,20 +70,36 @@ def corpus_files(corpus_dir: str | Path | None = None) -> list[Path]:
     return [base / f"{lang}.jsonl" for lang in LANGUAGES if (base / f"{lang}.jsonl").exists()]
 
 
-def load_corpus(corpus_dir: str | Path | None = None) -> list[LabelledText]:
-    """Read ``<corpus_dir>/{tg,ru,en}.jsonl``; lines that do not parse are skipped.
+CORPUS_SPLITS = ("train", "test")
 
-    Files may be growing while they are read, so a truncated last line is not an error.
+
+def load_corpus(corpus_dir: str | Path | None = None) -> list[LabelledText]:
+    """Read ``<corpus_dir>/{tg,ru,en}.jsonl``.
+
+    A malformed row raises ``CorpusError`` naming its file and line: a row silently dropped, or
+    one with a misspelt split silently trained on, would change the model or the test split
+    without anyone noticing. Every row needs ``split`` "train" or "test". The one exception is
+    a last line without its newline that does not parse: a file being appended to while it is
+    read ends that way, so that line is left for the next read.
     """
     rows: list[LabelledText] = []
     for path in corpus_files(corpus_dir):
-        for line in path.read_text(encoding="utf-8").splitlines():
+        raw = path.read_text(encoding="utf-8")
+        lines = raw.splitlines()
+        for n, line in enumerate(lines, start=1):
             if not line.strip():
                 continue
             try:
-                rows.append(_row_to_text(json.loads(line), "corpus"))
-            except (json.JSONDecodeError, CorpusError):
-                continue
+                obj = json.loads(line)
+                if not isinstance(obj, dict):
+                    raise CorpusError("a row must be a JSON object")
+                if obj.get("split") not in CORPUS_SPLITS:
+                    raise CorpusError(f"split must be train or test, got {obj.get('split')!r}")
+                rows.append(_row_to_text(obj, "corpus"))
+            except (json.JSONDecodeError, CorpusError) as exc:
+                if n == len(lines) and not raw.endswith("\n"):
+                    continue  # a row still being written
+                raise CorpusError(f"{path.name}:{n}: {exc}") from exc
     return rows
 
 

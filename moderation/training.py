@@ -22,6 +22,7 @@ from moderation.corpus import (
     sha256_rows,
 )
 from moderation.model import Example, ModelParams, StereotypeModel, rule_features
+from moderation.normalise import normalise
 from moderation.rules import StereotypeRules
 
 __all__ = ["prepare_examples", "read_decisions", "train", "train_model"]
@@ -31,7 +32,6 @@ def prepare_examples(
     rows: Sequence[LabelledText], rules: StereotypeRules | None = None, weight: float = 1.0
 ) -> list[Example]:
     """Normalise, run the rules and build model inputs for labelled rows."""
-    from moderation.normalise import normalise
 
     rules = rules or StereotypeRules()
     out = []
@@ -66,6 +66,11 @@ def train_model(rows: Sequence[LabelledText], params: ModelParams | None = None)
     return StereotypeModel(params or ModelParams()).fit(prepare_examples(rows))
 
 
+def _match_key(text: str) -> str:
+    """``text`` as the rules and the model read it (normalised), with its spacing collapsed."""
+    return " ".join(normalise(text).text.split())
+
+
 def train(
     corpus_dir: str | Path | None = None,
     registry_dir: str | Path | None = None,
@@ -84,11 +89,12 @@ def train(
     corpus = load_corpus(corpus_dir)
     train_rows = [r for r in corpus if r.split != "test"]
     test_rows = [r for r in corpus if r.split == "test"]
-    test_texts = {r.text for r in test_rows}
+    test_keys = {_match_key(r.text) for r in test_rows}
     decision_rows: list[LabelledText] = []
     for path in decisions:
-        # a decision about a test-split text must not leak into training
-        decision_rows.extend(r for r in read_decisions(path) if r.text not in test_texts)
+        # a decision about a test-split text must not leak into training, also when the text
+        # came back with other case, spacing, quotes or look-alike letters
+        decision_rows.extend(r for r in read_decisions(path) if _match_key(r.text) not in test_keys)
     rows = train_rows + decision_rows
     model = train_model(rows, params)
     seconds = time.perf_counter() - started

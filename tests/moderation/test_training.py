@@ -89,3 +89,45 @@ def test_malformed_decision_lines_are_reported_with_their_line(tmp_path: Path) -
     )
     with pytest.raises(CorpusError, match=":2:"):
         read_decisions(path)
+
+
+def test_a_decision_about_a_test_text_is_dropped_even_when_retyped(corpus_dir: Path, tmp_path: Path) -> None:
+    """Case, spacing and look-alike letters do not let a test-split text into training."""
+    small = small_corpus(corpus_dir, tmp_path / "corpus")
+    test_row = next(r for r in load_corpus(small) if r.split == "test" and r.lang == "en")
+    retyped = "  " + test_row.text.upper().replace(" ", "   ").replace("O", "\u041e") + " "
+    fresh = "Zarbolo cement: strong like a husband, not like his wife."
+    decisions = tmp_path / "decisions.jsonl"
+    decisions.write_text(
+        "".join(
+            json.dumps({"text": t, "lang": "en", "kind": "ad", "label": "stereotype", "source": "moderator"})
+            + "\n"
+            for t in (test_row.text, retyped, fresh)
+        ),
+        encoding="utf-8",
+    )
+    version = train(small, tmp_path / "reg", decisions=[decisions])
+    assert registry.metadata(version, tmp_path / "reg")["data"]["n_decisions"] == 1
+
+
+def _row(split: object, text: str = "Both parents cook.") -> str:
+    return json.dumps({"text": text, "lang": "en", "label": "acceptable", "split": split}) + "\n"
+
+
+def test_a_malformed_corpus_row_is_an_error_naming_its_line(tmp_path: Path) -> None:
+    for bad in (
+        '{"text": "x", "lang": "en", "label": "maybe", "split": "train"}\n',
+        "not json\n",
+        _row("tset"),
+    ):
+        (tmp_path / "en.jsonl").write_text(_row("train") + bad + _row("test"), encoding="utf-8")
+        with pytest.raises(CorpusError, match=r"en\.jsonl:2:"):
+            load_corpus(tmp_path)
+    (tmp_path / "en.jsonl").write_text(_row("train") + _row(None), encoding="utf-8")
+    with pytest.raises(CorpusError, match="split must be train or test"):
+        load_corpus(tmp_path)
+
+
+def test_a_last_row_still_being_written_is_left_for_the_next_read(tmp_path: Path) -> None:
+    (tmp_path / "en.jsonl").write_text(_row("train") + _row("test")[:25], encoding="utf-8")
+    assert [r.split for r in load_corpus(tmp_path)] == ["train"]
