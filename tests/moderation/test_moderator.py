@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 
@@ -148,3 +149,46 @@ def test_long_articles_get_spans_in_the_offending_paragraph(moderator: Moderator
     assert result.decision != "clear"
     start = len(recipe)
     assert any(start <= s.start < start + 50 for s in result.spans)
+
+
+def test_the_model_points_at_words_where_no_rule_fires(moderator: Moderator, corpus_dir: Path) -> None:
+    """Stereotypes no rule catches are explained by the model's top features, mapped back to
+    spans of the original text."""
+    from moderation.corpus import load_corpus
+    from moderation.normalise import normalise
+    from moderation.rules import StereotypeRules
+
+    rules = StereotypeRules()
+    rows = [
+        r
+        for r in load_corpus(corpus_dir)
+        if r.split == "train" and r.is_stereotype and not rules.find(normalise(r.text).text, r.lang)
+    ]
+    assert len(rows) >= 30
+    explained = 0
+    for r in rows[:60]:
+        a = moderator.assess(r.text, kind=r.kind, lang=r.lang)
+        if a.decision == "clear":
+            assert a.spans == []
+            continue
+        assert a.spans, r.text
+        for s in a.spans:
+            assert s.reason.startswith("model:"), s.reason
+            assert 0 <= s.start < s.end <= len(r.text)
+            assert r.text[s.start : s.end].strip() == r.text[s.start : s.end]
+            assert any(ch.isalnum() for ch in r.text[s.start : s.end])
+        explained += 1
+    assert explained >= 20
+
+
+def test_language_detection_is_measured_without_the_given_language(moderator: Moderator) -> None:
+    from moderation.corpus import LabelledText
+    from moderation.evaluation import evaluate_rows
+
+    rows = [
+        LabelledText("A good wife obeys her husband.", "en", "article", "stereotype", "roles", None, "test"),
+        # labelled English, written in Russian: detection must disagree with the label
+        LabelledText("Хорошая жена слушается мужа.", "en", "article", "stereotype", "roles", None, "test"),
+    ]
+    report = evaluate_rows(moderator, rows)
+    assert report["by_lang"]["en"]["lang_detection_accuracy"] == 0.5
