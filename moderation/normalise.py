@@ -1,11 +1,12 @@
 """Text normalisation for Tajik (Cyrillic), Russian and English, keeping offsets to the original.
 
-The normalised text is what rules and the model see: NFC, lower case, unified quotes and dashes,
-Latin/Cyrillic look-alikes repaired inside mixed-script words, Markdown markup blanked, and the Tajik letters
-ғ ӣ қ ӯ ҳ ҷ folded onto the plain letters people type instead of them (г и к у х ч), so that
-"ҳамсар" and "хамсар" are the same word. Every step maps one code point to one code point, so
-in the common case offsets into the normalised text ARE offsets into the original; when NFC or
-case folding changes the length, an explicit offset map is kept.
+The normalised text is what rules and the model see: Latin/Cyrillic look-alikes repaired inside
+mixed-script words (first, while upper and lower case still tell them apart: Cyrillic В Н Т М look
+like B H T M, в н т м do not), NFC, lower case, unified quotes and dashes, Markdown markup blanked,
+and the Tajik letters ғ ӣ қ ӯ ҳ ҷ folded onto the plain letters people type instead of them
+(г и к у х ч), so that "ҳамсар" and "хамсар" are the same word. Every step maps one code point
+to one code point, so in the common case offsets into the normalised text ARE offsets into the
+original; when NFC or case folding changes the length, an explicit offset map is kept.
 """
 
 from __future__ import annotations
@@ -52,48 +53,81 @@ _PUNCT = {
 
 _TABLE = str.maketrans({**_TAJIK_FOLD, **_TAJIK_VARIANTS, **_PUNCT})
 
-# Latin letters that look like Cyrillic ones (lower case) and the reverse.
-_LAT_TO_CYR = str.maketrans(
-    {
-        "a": "а",
-        "e": "е",
-        "o": "о",
-        "p": "р",
-        "c": "с",
-        "x": "х",
-        "y": "у",
-        "k": "к",
-        "m": "м",
-        "t": "т",
-        "b": "в",
-        "h": "н",
-    }
-)
-_CYR_TO_LAT = str.maketrans(
-    {
-        "а": "a",
-        "е": "e",
-        "о": "o",
-        "р": "p",
-        "с": "c",
-        "х": "x",
-        "у": "y",
-        "к": "k",
-        "і": "i",
-        "ј": "j",
-        "ѕ": "s",
-    }
-)
-_LAT_LOOKALIKES = frozenset("aeopcxykmtbh")
-_CYR_LOOKALIKES = frozenset("аеорсхукіјѕ")
-_LATIN = re.compile(r"[a-z]")
+# Latin letters that look like Cyrillic ones and the reverse, case by case: the repair runs before
+# lower-casing, since upper-case В Н Т М look like B H T M while lower-case в н т м do not look
+# like b h t m. A lower-case Latin h inside a Cyrillic word is typed for Tajik ҳ (as Bashkir/Kazakh
+# һ looks like h), folded to х later; an upper-case H there is the look-alike of Н.
+_LAT_TO_CYR_MAP = {
+    "a": "а",
+    "e": "е",
+    "o": "о",
+    "p": "р",
+    "c": "с",
+    "x": "х",
+    "y": "у",
+    "k": "к",
+    "m": "м",
+    "t": "т",
+    "b": "в",
+    "h": "ҳ",
+    "A": "А",
+    "B": "В",
+    "C": "С",
+    "E": "Е",
+    "H": "Н",
+    "K": "К",
+    "M": "М",
+    "O": "О",
+    "P": "Р",
+    "T": "Т",
+    "X": "Х",
+    "Y": "У",
+}
+_CYR_TO_LAT_MAP = {
+    "а": "a",
+    "е": "e",
+    "о": "o",
+    "р": "p",
+    "с": "c",
+    "х": "x",
+    "у": "y",
+    "к": "k",
+    "і": "i",
+    "ј": "j",
+    "ѕ": "s",
+    "һ": "h",
+    "ү": "y",
+    "ӏ": "l",
+    "А": "A",
+    "В": "B",
+    "Е": "E",
+    "К": "K",
+    "М": "M",
+    "Н": "H",
+    "О": "O",
+    "Р": "P",
+    "С": "C",
+    "Т": "T",
+    "Х": "X",
+    "У": "Y",
+    "І": "I",
+    "Ј": "J",
+    "Ѕ": "S",
+    "Ү": "Y",
+    "Ӏ": "I",
+}
+_LAT_TO_CYR = str.maketrans(_LAT_TO_CYR_MAP)
+_CYR_TO_LAT = str.maketrans(_CYR_TO_LAT_MAP)
+_LATIN = re.compile(r"[A-Za-z]")
 _CYRILLIC = re.compile(r"[\u0400-\u04ff]")
+_LAT_LOOKALIKE = re.compile(f"[{''.join(_LAT_TO_CYR_MAP)}]")
+_CYR_LOOKALIKE = re.compile(f"[{''.join(_CYR_TO_LAT_MAP)}]")
 _LATIN_RUN = re.compile(r"[a-z]+")
 _CYRILLIC_RUN = re.compile(r"[\u0400-\u04ff]+")
 # Markdown markup (heading marks, list bullets and numbers at a line start, bold/italic pairs):
 # the gate reads article bodies as Markdown, the model learned from plain passages.
 _MARKUP = re.compile(r"(?m)^[ \t]*(?:#{1,6}|[-*+\u2022]|\d{1,2}[.)])[ \t]+|\*\*|__")
-_MIXED_WORD = re.compile(r"\w*(?:[a-z]\w*[\u0400-\u04ff]|[\u0400-\u04ff]\w*[a-z])\w*")
+_MIXED_WORD = re.compile(r"\b\w*(?:[A-Za-z]\w*[\u0400-\u04ff]|[\u0400-\u04ff]\w*[A-Za-z])\w*")
 
 
 @dataclass(frozen=True)
@@ -120,19 +154,21 @@ class NormalisedText:
 
 
 def _fix_lookalikes(text: str) -> str:
-    """Repair words that mix Latin and Cyrillic letters towards their majority script."""
+    """Repair words that mix Latin and Cyrillic letters towards their majority script.
+
+    Works on the text before lower-casing (look-alikes differ between the cases) and maps one
+    code point onto one, so offsets stay valid."""
     if not (_LATIN.search(text) and _CYRILLIC.search(text)):
         return text
 
     def repair(m: re.Match[str]) -> str:
         word = m.group(0)
         # letters without a look-alike in the other script decide; then the plain majority
-        cyr_strong = sum(1 for ch in word if _CYRILLIC.match(ch) and ch not in _CYR_LOOKALIKES)
-        lat_strong = sum(1 for ch in word if _LATIN.match(ch) and ch not in _LAT_LOOKALIKES)
-        if cyr_strong != lat_strong:
-            to_cyrillic = cyr_strong > lat_strong
-        else:
-            to_cyrillic = len(_CYRILLIC.findall(word)) >= len(_LATIN.findall(word))
+        cyr = len(_CYRILLIC.findall(word))
+        lat = len(_LATIN.findall(word))
+        cyr_strong = cyr - len(_CYR_LOOKALIKE.findall(word))
+        lat_strong = lat - len(_LAT_LOOKALIKE.findall(word))
+        to_cyrillic = cyr_strong > lat_strong if cyr_strong != lat_strong else cyr >= lat
         return word.translate(_LAT_TO_CYR) if to_cyrillic else word.translate(_CYR_TO_LAT)
 
     return _MIXED_WORD.sub(repair, text)
@@ -156,25 +192,26 @@ def _char_steps(text: str) -> str:
 
 def normalise(text: str) -> NormalisedText:
     """Normalise ``text`` for matching; see the module docstring for the steps."""
-    if unicodedata.is_normalized("NFC", text):
-        lowered = _char_steps(text)
+    # look-alikes first, while the case still tells them apart; one code point onto one
+    fixed = _fix_lookalikes(text)
+    if unicodedata.is_normalized("NFC", fixed):
+        lowered = _char_steps(fixed)
         if len(lowered) == len(text):
-            return NormalisedText(_blank_markup(_fix_lookalikes(lowered)), text, None)
+            return NormalisedText(_blank_markup(lowered), text, None)
     # Slow path: length changes; normalise cluster by cluster and remember where each came from.
     out: list[str] = []
     offsets: list[int] = []
     i = 0
-    n = len(text)
+    n = len(fixed)
     while i < n:
         j = i + 1
-        while j < n and unicodedata.combining(text[j]):
+        while j < n and unicodedata.combining(fixed[j]):
             j += 1
-        piece = _char_steps(unicodedata.normalize("NFC", text[i:j]))
+        piece = _char_steps(unicodedata.normalize("NFC", fixed[i:j]))
         out.append(piece)
         offsets.extend([i] * len(piece))
         i = j
-    norm = "".join(out)
-    return NormalisedText(_blank_markup(_fix_lookalikes(norm)), text, tuple(offsets))
+    return NormalisedText(_blank_markup("".join(out)), text, tuple(offsets))
 
 
 def _blank_markup(text: str) -> str:
@@ -312,9 +349,12 @@ _RU_WORDS = frozenset(
 
 
 def detect_language(text: str) -> str:
-    """Guess the language of ``text``: "tg", "ru" or "en" (English when in doubt)."""
+    """Guess the language of ``text``: "tg", "ru" or "en" (English when in doubt).
+
+    Look-alikes are repaired first, so Russian typed with Latin A E H O P C T X M still counts as
+    Cyrillic, and a Latin h inside a Tajik word as the Tajik letter ҳ."""
     # the opening paragraphs are enough, and keep detection cheap on long articles
-    low = unicodedata.normalize("NFC", text[:2000]).lower()
+    low = _fix_lookalikes(unicodedata.normalize("NFC", text[:2000])).lower()
     cyr = sum(map(len, _CYRILLIC_RUN.findall(low)))  # runs: far fewer matches than letters
     lat = sum(map(len, _LATIN_RUN.findall(low)))
     if lat > cyr:

@@ -68,3 +68,64 @@ def test_character_steps_equal_a_plain_translate() -> None:
     texts = [r.text for r in load_corpus()] + samples
     for text in texts:
         assert _char_steps(text) == text.lower().translate(_TABLE)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # Cyrillic М, В, Н, Т, К, Р, С, Х, У upper case inside English words
+        ("Cooking is a woМan's job.", "cooking is a woman's job."),
+        ("Вoys don't cry.", "boys don't cry."),
+        ("A good wife obeys her Нusband", "a good wife obeys her husband"),
+        ("Тhe Кitchen is Рlace for Сooking, Хena Уes", "the kitchen is place for cooking, xena yes"),
+        # Cyrillic Shha (һ) and Palochka look like h and I
+        ("Ӏtems for һer", "items for her"),
+    ],
+)
+def test_upper_case_cyrillic_lookalikes_inside_english_words_are_repaired(text: str, expected: str) -> None:
+    norm = normalise(text)
+    assert norm.text == expected
+    assert len(norm.text) == len(text) and norm.offsets is None  # offsets unchanged
+
+
+def test_lower_case_cyrillic_letters_that_only_look_latin_in_upper_case_stay() -> None:
+    # lower-case в н т м do not look like b h t m: a word with them is not an English word
+    assert normalise("вoys").text == "вoys"
+    assert normalise("нusband").text == "нusband"
+
+
+def test_latin_h_inside_a_tajik_word_is_the_tajik_letter_h() -> None:
+    assert normalise("шавhараш").text == normalise("шавҳараш").text == "шавхараш"
+    assert (
+        normalise("Зани хуб ба шавhараш итоат мекунад").text
+        == normalise("Зани хуб ба шавҳараш итоат мекунад").text
+    )
+
+
+def test_upper_case_latin_lookalikes_inside_russian_words_are_repaired() -> None:
+    # Latin X O P A E H inside Cyrillic words; upper-case H is the look-alike of Н
+    assert normalise("XOPOШAЯ ЖEHA").text == "хорошая жена"
+    assert normalise("XOPOШAЯ ЖEHA CЛУШAETCЯ MУЖA.").text == "хорошая жена слушается мужа."
+
+
+def test_lookalike_repair_keeps_offsets_when_nfc_changes_the_length() -> None:
+    text = "Cafe\u0301: XOPOШAЯ ЖEHA"
+    norm = normalise(text)
+    assert norm.text == "café: хорошая жена"
+    start = norm.text.index("жена")
+    s, e = norm.to_original(start, start + 4)
+    assert text[s:e] == "ЖEHA"
+    # a decomposed Latin e inside a Cyrillic word becomes the Cyrillic е (ё folded to е)
+    assert normalise("жe\u0308на").text == "жена"
+
+
+@pytest.mark.parametrize(
+    ("text", "lang"),
+    [
+        ("XOPOШAЯ ЖEHA CЛУШAETCЯ MУЖA.", "ru"),
+        ("Зaни xуб бa шaвhaрaш итoaт мeкунaд.", "tg"),
+        ("Cooking is a woМan's job. Вoys don't cry.", "en"),
+    ],
+)
+def test_language_is_detected_after_lookalike_repair(text: str, lang: str) -> None:
+    assert detect_language(text) == lang
