@@ -42,9 +42,10 @@ tests/twilio_mock/node_modules/.bin/prism: tests/twilio_mock/package.json tests/
 
 twilio-mock: tests/twilio_mock/node_modules/.bin/prism
 
-# Data sets and specs live beside the project in ../shared; fetch them where they are absent.
-fetch-shared:
-	@test -d ../shared || $(BIN)/python scripts/fetch_shared.py
+# Data sets and specs live beside the project in ../shared (or HUSHBAKHT_SHARED_DIR): fetch what is
+# missing, verify what is there.
+fetch-shared: $(BIN)/python
+	$(BIN)/python scripts/fetch_shared.py
 
 run: $(VENV)/.runtime
 	$(BIN)/hushbakht db upgrade

@@ -21,14 +21,17 @@ import csv
 import hashlib
 import io
 import json
+import os
 import sys
+import urllib.error
 import urllib.request
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-DEFAULT_DEST = ROOT.parent / "shared"
+# the same folder the application reads (moderation.config.shared_dir)
+DEFAULT_DEST = Path(os.environ.get("HUSHBAKHT_SHARED_DIR") or ROOT.parent / "shared")
 TIMEOUT = 60
 
 
@@ -46,6 +49,7 @@ class Remote:
     path: str
     target: str  # relative to the data set folder
     sha256: str | None = None
+    consumed: bool = False  # read by the data set's derive step, then deleted
 
     @property
     def url(self) -> str:
@@ -286,7 +290,7 @@ DATASETS: dict[str, DataSet] = {
         "data/moderation/gender_decoder",
         "MIT",
         [
-            Remote(*DECODER, "app/wordlists.py", "wordlists.py"),
+            Remote(*DECODER, "app/wordlists.py", "wordlists.py", consumed=True),
             Remote(*DECODER, "License.md", "LICENSE.md"),
         ],
         derive=derive_gender_decoder,
@@ -313,7 +317,7 @@ DATASETS: dict[str, DataSet] = {
         "data/moderation/stereoset_gender",
         "CC BY-SA 4.0 (diagnostics only)",
         [
-            Remote(*EDITBIAS, "data/stereoset/gender_test.json", "gender_test.json"),
+            Remote(*EDITBIAS, "data/stereoset/gender_test.json", "gender_test.json", consumed=True),
             Remote(*EDITBIAS, "LICENSE", "LICENSE_EditBias_MIT"),
             Remote(*STEREOSET, "LICENSE.md", "LICENSE.md"),
         ],
@@ -352,7 +356,11 @@ def verify(name: str, ds: DataSet, folder: Path) -> list[str]:
     problems = []
     for remote in ds.files:
         path = folder / remote.target
-        if path.exists() and remote.sha256:
+        if remote.consumed:
+            continue
+        if not path.exists():
+            problems.append(f"{name}/{remote.target}: missing")
+        elif remote.sha256:
             actual = sha256_bytes(path.read_bytes())
             if actual != remote.sha256:
                 problems.append(f"{name}/{remote.target}: sha256 {actual} != {remote.sha256}")
@@ -366,14 +374,28 @@ def verify(name: str, ds: DataSet, folder: Path) -> list[str]:
     return problems
 
 
+class FetchError(Exception):
+    """A data set could not be fetched (network, or a file that does not match its hash)."""
+
+
 def fetch(name: str, ds: DataSet, folder: Path) -> None:
-    """Download, verify and derive one data set into ``folder``."""
-    folder.mkdir(parents=True, exist_ok=True)
+    """Download, verify and derive one data set into ``folder``.
+
+    Every file is downloaded and checked before the first one is written, so a failed download
+    leaves nothing behind (``FetchError`` says which file and why)."""
+    downloaded: list[tuple[Remote, bytes]] = []
     for remote in ds.files:
         print(f"  {remote.url}", file=sys.stderr)
-        data = download(remote.url)
+        try:
+            data = download(remote.url)
+        except (urllib.error.URLError, TimeoutError, OSError) as exc:
+            reason = getattr(exc, "reason", exc)
+            raise FetchError(f"{name}: could not download {remote.url}: {reason}") from exc
         if remote.sha256 and sha256_bytes(data) != remote.sha256:
-            raise SystemExit(f"{name}: {remote.path} sha256 mismatch; not written")
+            raise FetchError(f"{name}: {remote.path} sha256 mismatch; nothing written")
+        downloaded.append((remote, data))
+    folder.mkdir(parents=True, exist_ok=True)
+    for remote, data in downloaded:
         target = folder / remote.target
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_bytes(data)
@@ -418,7 +440,12 @@ def main(argv: list[str] | None = None) -> int:
             failures += 1
             continue
         print(f"{name}: fetching", file=sys.stderr)
-        fetch(name, ds, folder)
+        try:
+            fetch(name, ds, folder)
+        except FetchError as exc:
+            print(f"  FAILED: {exc}", file=sys.stderr)
+            failures += 1
+            continue
         problems = verify(name, ds, folder)
         for p in problems:
             print(f"  {p}", file=sys.stderr)
