@@ -182,7 +182,8 @@ RUBIA = ("vergrig/RuBia-Dataset", "eaab66eae197c2bc22152eb051f8b526dcb7cef8")
 CROWS = ("nyu-mll/crows-pairs", "8aaac11c485473159ec9328a65253a5be9a479dc")
 DECODER = ("lovedaybrooke/gender-decoder", "73724e6b428713f0df7d7e2e226aec4769eeb0db")
 EDITBIAS = ("zjunlp/EditBias", "5ecfebcf154a40107cf7e885ab0a3c8274378a5b")
-STEREOSET = ("moinnadeem/StereoSet", "master")  # PROVENANCE gives only a short commit prefix
+STEREOSET = ("moinnadeem/StereoSet", "master")  # PROVENANCE gives only a short commit prefix: the
+# branch is named, and the licence text fetched from it is pinned by its sha256 instead
 TWILIO = ("twilio/twilio-oai", "d50069b44ea8cd23141385bdb6db48f16ff75bb5")
 
 DATASETS: dict[str, DataSet] = {
@@ -319,7 +320,12 @@ DATASETS: dict[str, DataSet] = {
         [
             Remote(*EDITBIAS, "data/stereoset/gender_test.json", "gender_test.json", consumed=True),
             Remote(*EDITBIAS, "LICENSE", "LICENSE_EditBias_MIT"),
-            Remote(*STEREOSET, "LICENSE.md", "LICENSE.md"),
+            Remote(
+                *STEREOSET,
+                "LICENSE.md",
+                "LICENSE.md",
+                "5e436ff8ffbb77d8607220e9bce20c8915d860010feeb6c1ebef5a85688e9b39",
+            ),
         ],
         derive=derive_stereoset,
         checks=[check_jsonl("stereoset_gender_intrasentence_dev.jsonl", 253)],
