@@ -9,7 +9,8 @@ from typing import Any
 
 import click
 
-from moderation.config import default_registry_dir, public_data_dir
+from moderation.config import PolicyError, default_registry_dir, public_data_dir
+from moderation.corpus import CorpusError
 
 _registry_option = click.option(
     "--registry",
@@ -28,42 +29,73 @@ def _echo_json(data: Any) -> None:
     click.echo(json.dumps(data, ensure_ascii=False, sort_keys=False))
 
 
-@click.group(name="moderation")
+class _Group(click.Group):
+    """Turns a bad policy file or a malformed corpus or decisions row into a one-line error
+    (exit 1) instead of a traceback."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except (PolicyError, CorpusError) as exc:
+            raise click.ClickException(str(exc)) from exc
+
+
+@click.group(name="moderation", cls=_Group)
 def cli() -> None:
     """Moderation model: check texts, train, evaluate and promote models."""
+
+
+def _check_line(moderator: Any, raw: bytes, n: int) -> dict[str, Any]:
+    """The output for input line ``n`` (its bytes, without the line end)."""
+    obj: Any = None
+    try:
+        line = raw.decode("utf-8-sig" if n == 1 else "utf-8")
+        if not line.strip():
+            raise ValueError("empty line")
+        obj = json.loads(line)
+        if not isinstance(obj, dict):
+            raise ValueError("expected a JSON object")
+        text = obj.get("text")
+        if not isinstance(text, str):
+            raise ValueError("field 'text' must be a string")
+        kind = obj.get("kind") or "article"
+        if kind not in ("article", "ad"):
+            raise ValueError("field 'kind' must be 'article' or 'ad'")
+        lang = obj.get("lang")
+        if lang is not None and lang not in ("tg", "ru", "en"):
+            raise ValueError("field 'lang' must be tg, ru, en or null")
+        result: dict[str, Any] = moderator.assess(text, kind=kind, lang=lang).to_dict()
+        if "id" in obj:
+            result = {"id": obj["id"], **result}
+        return result
+    except UnicodeDecodeError as exc:
+        return {"line": n, "error": f"line is not valid UTF-8 ({exc.reason} at byte {exc.start})"}
+    except (ValueError, TypeError) as exc:  # json.JSONDecodeError is a ValueError
+        error: dict[str, Any] = {"line": n}
+        if isinstance(obj, dict) and "id" in obj:
+            error["id"] = obj["id"]
+        error["error"] = str(exc)
+        return error
 
 
 @cli.command()
 @_registry_option
 def check(registry_dir: Path | None) -> None:
-    """Assess JSON lines {"text", "kind", "lang"} from stdin; one JSON line out per input.
+    """Assess JSON lines {"text", "kind", "lang", "id"} from stdin; one JSON line out per input line.
 
-    A malformed line yields {"line": n, "error": "..."} and processing continues.
+    Output line k always answers input line k. A line that cannot be assessed (blank, not
+    UTF-8, not a JSON object, missing or non-string text, unknown kind or lang) yields
+    {"line": k, "id": ..., "error": "..."} ("id" when the line's id could be read) and
+    processing continues.
     """
     from moderation.moderator import load_moderator
 
     moderator = load_moderator(_registry(registry_dir))
-    for n, line in enumerate(sys.stdin, start=1):
-        if not line.strip():
-            continue
-        try:
-            obj = json.loads(line)
-            if not isinstance(obj, dict):
-                raise ValueError("expected a JSON object")
-            text = obj.get("text")
-            if not isinstance(text, str):
-                raise ValueError("field 'text' must be a string")
-            kind = obj.get("kind") or "article"
-            if kind not in ("article", "ad"):
-                raise ValueError("field 'kind' must be 'article' or 'ad'")
-            lang = obj.get("lang")
-            if lang is not None and lang not in ("tg", "ru", "en"):
-                raise ValueError("field 'lang' must be tg, ru, en or null")
-            result: dict[str, Any] = moderator.assess(text, kind=kind, lang=lang).to_dict()
-            if "id" in obj:
-                result = {"id": obj["id"], **result}
-        except (ValueError, TypeError) as exc:  # json.JSONDecodeError is a ValueError
-            result = {"line": n, "error": str(exc)}
+    # bytes, so that a line that is not UTF-8 gets its error line instead of ending the run
+    binary = getattr(sys.stdin, "buffer", None)
+    lines = binary if binary is not None else (s.encode("utf-8", "surrogateescape") for s in sys.stdin)
+    for n, raw in enumerate(lines, start=1):
+        result = _check_line(moderator, raw.rstrip(b"\r\n"), n)
         click.echo(json.dumps(result, ensure_ascii=False))
         sys.stdout.flush()
 
@@ -73,7 +105,7 @@ def check(registry_dir: Path | None) -> None:
 @click.option(
     "--corpus",
     "corpus_dir",
-    type=click.Path(file_okay=False, path_type=Path),
+    type=click.Path(exists=True, file_okay=False, path_type=Path),
     default=None,
     help="Corpus folder with {tg,ru,en}.jsonl (default: the package's).",
 )
@@ -116,7 +148,13 @@ def train(
     default=None,
     help="Version to evaluate (default: the promoted one; rules only when none).",
 )
-@click.option("--corpus", "corpus_dir", type=click.Path(file_okay=False, path_type=Path), default=None)
+@click.option(
+    "--corpus",
+    "corpus_dir",
+    type=click.Path(exists=True, file_okay=False, path_type=Path),
+    default=None,
+    help="Corpus folder whose test split is the evaluation set (default: the package's).",
+)
 @click.option("--rubia/--no-rubia", default=False, help="Also run the RuBia pair check.")
 @click.option("--crows/--no-crows", default=False, help="Also run CrowS-Pairs diagnostics.")
 @click.option(
@@ -188,7 +226,13 @@ def evaluate(
 @cli.command()
 @_registry_option
 @click.argument("version")
-@click.option("--corpus", "corpus_dir", type=click.Path(file_okay=False, path_type=Path), default=None)
+@click.option(
+    "--corpus",
+    "corpus_dir",
+    type=click.Path(exists=True, file_okay=False, path_type=Path),
+    default=None,
+    help="Corpus folder whose test split is the evaluation set (default: the package's).",
+)
 @click.option("--force", is_flag=True, help="Skip the gate (recorded in the history).")
 def promote(registry_dir: Path | None, version: str, corpus_dir: Path | None, force: bool) -> None:
     """Promote VERSION if it is not worse than the promoted model on the evaluation sets."""
@@ -201,7 +245,7 @@ def promote(registry_dir: Path | None, version: str, corpus_dir: Path | None, fo
     except registry.PromotionRefused as exc:
         _echo_json({"promoted": None, "current": previous, "refused": exc.reasons})
         sys.exit(2)
-    except registry.RegistryError as exc:
+    except (registry.RegistryError, PolicyError, CorpusError) as exc:
         _echo_json({"promoted": None, "current": previous, "error": str(exc)})
         sys.exit(1)
     state = registry.promotion_state(root)

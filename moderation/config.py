@@ -48,7 +48,9 @@ class DecisionPolicy:
     * otherwise clear.
     """
 
-    review_threshold: dict[str, float] = field(default_factory=lambda: {"article": 0.6, "ad": 0.55})
+    # The defaults are those of moderation/policy.yaml, the one source of truth: load_policy()
+    # reads that file, and tests/moderation/test_policy.py checks these values equal it.
+    review_threshold: dict[str, float] = field(default_factory=lambda: {"article": 0.65, "ad": 0.6})
     block_threshold: float = 0.85
     block_without_rule: float = 0.97
     rules_only_asserted_score: float = 0.9
@@ -79,24 +81,103 @@ class DecisionPolicy:
         }
 
 
+class PolicyError(ValueError):
+    """A policy file that is missing, unreadable or invalid (never silently replaced)."""
+
+
+_KINDS = ("article", "ad")
+_SCALAR_KEYS = (
+    "block_threshold",
+    "block_without_rule",
+    "rules_only_asserted_score",
+    "rules_only_quoted_score",
+    "rules_only_base_score",
+)
+
+
+def _unit_number(value: object, name: str) -> float:
+    """``value`` as a float in [0, 1], else ``ValueError`` naming the key."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0.0 <= float(value) <= 1.0:
+        raise ValueError(f"{name} must be a number between 0 and 1, got {value!r}")
+    return float(value)
+
+
+def _read_policy(path: Path, base: DecisionPolicy | None) -> DecisionPolicy:
+    """Parse and check one policy file; keys it leaves out come from ``base`` (all required
+    when ``base`` is None). Raises ``ValueError`` describing the first problem."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ValueError("does not exist") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ValueError(f"cannot be read ({exc})") from exc
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        raise ValueError(f"is not valid YAML ({exc})") from exc
+    if data is None:
+        raise ValueError("is empty")
+    if not isinstance(data, dict):
+        raise ValueError(f"must be a mapping of policy keys, got {type(data).__name__}")
+    unknown = sorted(str(k) for k in data if k != "review_threshold" and k not in _SCALAR_KEYS)
+    if unknown:
+        raise ValueError(f"unknown keys {', '.join(unknown)}")
+    missing = [k for k in ("review_threshold", *_SCALAR_KEYS) if k not in data]
+    if base is None and missing:
+        raise ValueError(f"missing keys {', '.join(missing)}")
+    review = dict(base.review_threshold) if base is not None else {}
+    raw_review = data.get("review_threshold", review)
+    if isinstance(raw_review, dict):
+        bad_kinds = sorted(str(k) for k in raw_review if k not in _KINDS)
+        if bad_kinds:
+            raise ValueError(f"review_threshold has unknown kinds {', '.join(bad_kinds)} (use article, ad)")
+        for k, v in raw_review.items():
+            review[str(k)] = _unit_number(v, f"review_threshold.{k}")
+    else:
+        number = _unit_number(raw_review, "review_threshold")
+        review = dict.fromkeys(_KINDS, number)
+    if "article" not in review:
+        raise ValueError("review_threshold.article is required")
+    values = {
+        key: _unit_number(data[key], key) if key in data else getattr(base, key) for key in _SCALAR_KEYS
+    }
+    policy = DecisionPolicy(review_threshold=review, **values)
+    for kind, threshold in policy.review_threshold.items():
+        if threshold >= policy.block_threshold:
+            raise ValueError(
+                f"review_threshold.{kind} {threshold} must be below block_threshold {policy.block_threshold}"
+            )
+    if policy.block_threshold > policy.block_without_rule:
+        raise ValueError(
+            f"block_without_rule {policy.block_without_rule} must not be below "
+            f"block_threshold {policy.block_threshold}"
+        )
+    return policy
+
+
 def load_policy(path: str | Path | None = None) -> DecisionPolicy:
-    """Read the policy from ``path``, ``MODERATION_POLICY_FILE`` or the packaged policy.yaml."""
-    chosen = path or os.environ.get("MODERATION_POLICY_FILE") or DEFAULT_POLICY_FILE
-    p = Path(chosen)
-    if not p.exists():
-        return DecisionPolicy()
-    data = yaml.safe_load(p.read_text(encoding="utf-8")) or {}
-    defaults = DecisionPolicy()
-    review = data.get("review_threshold", defaults.review_threshold)
-    if isinstance(review, (int, float)):
-        review = {"article": float(review), "ad": float(review)}
-    return DecisionPolicy(
-        review_threshold={str(k): float(v) for k, v in review.items()},
-        block_threshold=float(data.get("block_threshold", defaults.block_threshold)),
-        block_without_rule=float(data.get("block_without_rule", defaults.block_without_rule)),
-        rules_only_asserted_score=float(
-            data.get("rules_only_asserted_score", defaults.rules_only_asserted_score)
-        ),
-        rules_only_quoted_score=float(data.get("rules_only_quoted_score", defaults.rules_only_quoted_score)),
-        rules_only_base_score=float(data.get("rules_only_base_score", defaults.rules_only_base_score)),
-    )
+    """The decision policy: ``moderation/policy.yaml``, overridden by ``path`` or else by the
+    file named in ``MODERATION_POLICY_FILE``.
+
+    An override file may leave keys out (they keep policy.yaml's values), but a file that was
+    asked for and is missing, unreadable, not YAML, or holds an unknown key or an invalid value
+    (a threshold outside 0-1, a review threshold not below ``block_threshold``,
+    ``block_without_rule`` below ``block_threshold``) raises ``PolicyError``: the gate never runs
+    on a policy nobody chose.
+    """
+    try:
+        default = _read_policy(DEFAULT_POLICY_FILE, None)
+    except ValueError as exc:
+        raise PolicyError(f"packaged moderation policy file {DEFAULT_POLICY_FILE}: {exc}") from exc
+    if path:
+        chosen, source = Path(path), "given"
+    elif os.environ.get("MODERATION_POLICY_FILE"):
+        chosen, source = Path(os.environ["MODERATION_POLICY_FILE"]), "set by MODERATION_POLICY_FILE"
+    else:
+        return default
+    if chosen.resolve() == DEFAULT_POLICY_FILE:
+        return default
+    try:
+        return _read_policy(chosen, default)
+    except ValueError as exc:
+        raise PolicyError(f"moderation policy file {chosen} ({source}): {exc}") from exc

@@ -21,13 +21,17 @@ import json
 import os
 import re
 import tempfile
+from collections import Counter
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import joblib
 
 from moderation.model import StereotypeModel
+
+if TYPE_CHECKING:
+    from moderation.corpus import LabelledText
 
 MODEL_FILE = "model.joblib"
 META_FILE = "metadata.json"
@@ -199,6 +203,44 @@ def gate(candidate: dict[str, float], current: dict[str, float]) -> list[str]:
     return reasons
 
 
+def evaluation_set(corpus_dir: str | Path | None = None) -> tuple[list[LabelledText], list[str]]:
+    """The rows the gate compares models on (the corpus test split) and what makes them unusable.
+
+    The second item lists the problems (empty: the set may be used): a corpus folder that does
+    not exist, no test rows at all, or a language among tg/ru/en without stereotyped or without
+    acceptable test rows, or no hard acceptable case at all. On such a set every model scores
+    0.0 on the missing part (``evaluate_rows`` reports 0.0 for what it cannot measure), so
+    "not worse than the current model" would prove nothing.
+    """
+    from moderation.assessment import LANGUAGES
+    from moderation.config import CORPUS_DIR
+    from moderation.corpus import load_corpus
+
+    base = Path(corpus_dir) if corpus_dir else CORPUS_DIR
+    if not base.is_dir():
+        return [], [f"evaluation set missing: corpus folder {base} does not exist"]
+    rows = [r for r in load_corpus(base) if r.split == "test"]
+    if not rows:
+        return [], [f"evaluation set empty: no test-split rows in {base}"]
+    problems = []
+    absent = [lang for lang in LANGUAGES if not any(r.lang == lang for r in rows)]
+    if absent:
+        problems.append(f"evaluation set incomplete: no test-split rows for {', '.join(absent)} in {base}")
+    for label in ("stereotype", "acceptable"):
+        lacking = [
+            lang
+            for lang in LANGUAGES
+            if lang not in absent and not any(r.lang == lang and r.label == label for r in rows)
+        ]
+        if lacking:
+            problems.append(
+                f"evaluation set incomplete: no {label} test-split rows for {', '.join(lacking)} in {base}"
+            )
+    if not any(r.hard_case and not r.is_stereotype for r in rows):
+        problems.append(f"evaluation set incomplete: no hard acceptable test-split rows in {base}")
+    return rows, problems
+
+
 def promote(
     version: str,
     registry_dir: str | Path | None = None,
@@ -208,35 +250,51 @@ def promote(
     """Promote ``version`` if the gate allows it; returns the newly promoted version.
 
     The gate evaluates the candidate and the currently promoted model on the SAME evaluation
-    sets (the corpus test split, today's files) and refuses (``PromotionRefused``) when the
-    candidate is worse on any gate metric. ``force`` skips the gate (logged in the history).
+    rows (the corpus test split, today's files, read once) and refuses (``PromotionRefused``)
+    when the candidate is worse on any gate metric, and also -- even for a first promotion --
+    when the evaluation set is missing, empty or lacks test rows for a language (see
+    ``evaluation_set``). ``force`` skips the gate (recorded in the history, with the
+    evaluation set's problems when there were any; metrics that could not be measured are
+    recorded as ``{}``, never as 0.0).
     """
     from moderation.config import default_registry_dir
-    from moderation.evaluation import gate_metrics
+    from moderation.corpus import sha256_rows
+    from moderation.evaluation import evaluate_rows
     from moderation.moderator import Moderator
 
     root = Path(registry_dir) if registry_dir is not None else default_registry_dir()
     candidate_model = load_model(version, root)  # also verifies integrity
     state = _promoted_state(root)
     current = state.get("version")
-    cand_metrics = gate_metrics(Moderator(candidate_model, version), corpus_dir)
+    rows, problems = evaluation_set(corpus_dir)
+    if problems and not force:
+        raise PromotionRefused(problems)
+    cand_metrics: dict[str, float] = {}
     cur_metrics: dict[str, float] = {}
-    if current and current != version and not force:
-        cur_metrics = gate_metrics(Moderator(load_model(current, root), current), corpus_dir)
-        reasons = gate(cand_metrics, cur_metrics)
-        if reasons:
-            raise PromotionRefused(reasons)
+    if not problems:
+        cand_metrics = evaluate_rows(Moderator(candidate_model, version), rows)["gate"]
+        if current and current != version and not force:
+            cur_metrics = evaluate_rows(Moderator(load_model(current, root), current), rows)["gate"]
+            reasons = gate(cand_metrics, cur_metrics)
+            if reasons:
+                raise PromotionRefused(reasons)
+    entry: dict[str, Any] = {
+        "version": version,
+        "promoted_at": _now(),
+        "previous": current,
+        "forced": force,
+        "metrics": cand_metrics,
+        "previous_metrics": cur_metrics,
+        "evaluation_set": {
+            "n_test": len(rows),
+            "by_lang": dict(sorted(Counter(r.lang for r in rows).items())),
+            "test_rows_sha256": sha256_rows(rows),
+        },
+    }
+    if problems:
+        entry["evaluation_problem"] = "; ".join(problems)
     history = list(state.get("history", []))
-    history.append(
-        {
-            "version": version,
-            "promoted_at": _now(),
-            "previous": current,
-            "forced": force,
-            "metrics": cand_metrics,
-            "previous_metrics": cur_metrics,
-        }
-    )
+    history.append(entry)
     new_state = {
         "version": version,
         "promoted_at": _now(),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -30,7 +31,7 @@ def test_check_round_trip_with_a_malformed_line(trained_registry: tuple[Path, st
     result = CliRunner().invoke(cli, ["check", "--registry", str(root)], input="\n".join(lines))
     assert result.exit_code == 0, result.output
     out = [json.loads(line) for line in result.output.splitlines()]
-    assert len(out) == 6
+    assert len(out) == len(lines)
     assert out[0]["decision"] in ("review", "block")
     assert out[0]["model_version"] == version
     assert set(out[0]) == {"decision", "score", "categories", "spans", "lang", "model_version"}
@@ -38,7 +39,75 @@ def test_check_round_trip_with_a_malformed_line(trained_registry: tuple[Path, st
     assert out[2]["id"] == 7 and out[2]["lang"] == "ru" and out[2]["decision"] != "clear"
     assert "error" in out[3]
     assert "error" in out[4]
-    assert out[5]["decision"] == "clear"
+    assert out[5] == {"line": 6, "error": "empty line"}
+    assert out[6]["decision"] == "clear"
+
+
+SIX_FIELDS = {"decision", "score", "categories", "spans", "lang", "model_version"}
+
+
+def test_check_answers_every_line_in_order_and_echoes_ids(trained_registry: tuple[Path, str]) -> None:
+    """Output line k answers input line k, errors included, so a caller can zip them."""
+    root, version = trained_registry
+    lines = [
+        json.dumps({"id": "a", "text": "A good wife obeys her husband."}),
+        json.dumps({"id": "b", "text": "Plov for the whole family.", "kind": "poster"}),
+        json.dumps({"id": "c", "text": "Plov for the whole family.", "lang": "de"}),
+        json.dumps({"id": "d", "kind": "ad"}),
+        json.dumps({"id": "e", "text": 42}),
+        '{"id": "f", "text": "unterminated',
+        "",
+        "   \t",
+        json.dumps(["not", "an", "object"]),
+        json.dumps({"id": 0, "text": None}),
+        json.dumps(
+            {"id": "g", "text": "Some still say cooking is women's work; in our family everyone cooks."}
+        ),
+        json.dumps({"id": "h", "text": "Хорошая жена слушается мужа.", "kind": "ad", "lang": "ru"}),
+    ]
+    result = CliRunner().invoke(cli, ["check", "--registry", str(root)], input="\n".join(lines) + "\n")
+    assert result.exit_code == 0, result.output
+    out = [json.loads(line) for line in result.output.splitlines()]
+    assert len(out) == len(lines)
+    assert out[0]["id"] == "a" and out[0]["decision"] != "clear"
+    assert set(out[0]) == {"id"} | SIX_FIELDS
+    errors = {
+        1: ("b", "kind"),  # unknown kind
+        2: ("c", "lang"),  # unknown lang
+        3: ("d", "text"),  # missing text
+        4: ("e", "text"),  # text not a string
+        9: (0, "text"),  # a falsy id is still echoed
+    }
+    for k, (id_, field) in errors.items():
+        assert set(out[k]) == {"line", "id", "error"}, out[k]
+        assert out[k]["line"] == k + 1 and out[k]["id"] == id_
+        assert field in out[k]["error"]
+    # invalid JSON: the id cannot be read, so none is echoed
+    assert set(out[5]) == {"line", "error"} and out[5]["line"] == 6
+    # blank lines answer with an error instead of vanishing
+    assert out[6] == {"line": 7, "error": "empty line"}
+    assert out[7] == {"line": 8, "error": "empty line"}
+    assert set(out[8]) == {"line", "error"} and "object" in out[8]["error"]
+    # later lines are still assessed
+    assert out[10]["id"] == "g" and out[10]["decision"] == "clear"
+    assert out[11]["id"] == "h" and out[11]["lang"] == "ru" and out[11]["decision"] != "clear"
+    assert out[11]["model_version"] == version
+
+
+def test_check_survives_a_line_that_is_not_utf8(tmp_path: Path) -> None:
+    data = (
+        json.dumps({"id": 1, "text": "Boys don't cry."}).encode()
+        + b"\n\xff\xfe broken\n"
+        + json.dumps({"id": 3, "text": "Мальчики не плачут."}).encode()
+        + b"\n"
+    )
+    result = CliRunner().invoke(cli, ["check", "--registry", str(tmp_path)], input=data)
+    assert result.exit_code == 0, result.output
+    out = [json.loads(line) for line in result.output.splitlines()]
+    assert len(out) == 3
+    assert out[0]["id"] == 1 and "decision" in out[0]
+    assert out[1]["line"] == 2 and "UTF-8" in out[1]["error"]
+    assert out[2]["id"] == 3 and out[2]["lang"] == "ru"
 
 
 def test_check_without_a_model_uses_the_rules(tmp_path: Path) -> None:
@@ -106,3 +175,127 @@ def test_evaluate_edos_cv_reports_the_cross_validation(
     )
     assert result.exit_code == 0, result.output
     assert "3-fold cross-validation on train+dev (600 rows, seed 0, test split not read)" in result.output
+
+
+# ---- --corpus must exist; the gate refuses an unusable evaluation set --------------------
+
+
+@pytest.fixture
+def registry_with_worse(
+    trained_registry: tuple[Path, str], corpus_dir: Path, tmp_path: Path
+) -> tuple[Path, str]:
+    """A copy of the trained registry (good model promoted) plus a clearly worse version."""
+    from moderation import registry
+    from moderation.corpus import load_corpus
+    from moderation.model import ModelParams
+    from moderation.training import train_model
+
+    root = tmp_path / "reg"
+    shutil.copytree(trained_registry[0], root)
+    tiny = [r for r in load_corpus(corpus_dir) if r.split == "train" and r.lang == "en"][:12]
+    worse = registry.save_model(train_model(tiny, ModelParams(calibration_folds=2)), {"note": "tiny"}, root)
+    return root, worse
+
+
+def train_only_corpus(corpus_dir: Path, target: Path) -> Path:
+    """The corpus without its test split."""
+    target.mkdir()
+    for src in corpus_dir.glob("*.jsonl"):
+        kept = [
+            line
+            for line in src.read_text(encoding="utf-8").splitlines()
+            if line.strip() and json.loads(line).get("split") != "test"
+        ]
+        (target / src.name).write_text("".join(line + "\n" for line in kept), encoding="utf-8")
+    return target
+
+
+@pytest.mark.parametrize("command", ["promote", "train", "evaluate"])
+def test_corpus_option_must_be_an_existing_folder(
+    registry_with_worse: tuple[Path, str], tmp_path: Path, command: str
+) -> None:
+    root, worse = registry_with_worse
+    before = (root / "promoted.json").read_text()
+    args = [command, "--registry", str(root), "--corpus", str(tmp_path / "does-not-exist")]
+    if command == "promote":
+        args.insert(1, worse)
+    if command == "train":
+        args.append("--promote")
+    result = CliRunner().invoke(cli, args)
+    assert result.exit_code == 2, result.output
+    assert "Invalid value for '--corpus'" in result.output and "does not exist" in result.output
+    assert (root / "promoted.json").read_text() == before
+    # a file is not a corpus folder either
+    (tmp_path / "file.jsonl").write_text("")
+    args[args.index(str(tmp_path / "does-not-exist"))] = str(tmp_path / "file.jsonl")
+    result = CliRunner().invoke(cli, args)
+    assert result.exit_code == 2, result.output
+    assert "Invalid value for '--corpus'" in result.output and "is a file" in result.output
+
+
+def test_promote_refuses_on_a_corpus_without_test_rows(
+    registry_with_worse: tuple[Path, str], corpus_dir: Path, tmp_path: Path
+) -> None:
+    root, worse = registry_with_worse
+    from moderation import registry
+
+    good = registry.promoted_version(root)
+    for corpus in (tmp_path / "empty", train_only_corpus(corpus_dir, tmp_path / "train-only")):
+        corpus.mkdir(exist_ok=True)
+        result = CliRunner().invoke(cli, ["promote", worse, "--registry", str(root), "--corpus", str(corpus)])
+        assert result.exit_code == 2, result.output
+        data = json.loads(result.output)
+        assert data["promoted"] is None and data["current"] == good
+        assert any("evaluation set" in reason for reason in data["refused"])
+        assert registry.promoted_version(root) == good
+    # --force is the only way round it, and it is recorded
+    result = CliRunner().invoke(
+        cli, ["promote", worse, "--registry", str(root), "--corpus", str(tmp_path / "empty"), "--force"]
+    )
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.output)["promoted"] == worse
+    entry = registry.promotion_state(root)["history"][-1]
+    assert (
+        entry["forced"] is True and entry["metrics"] == {} and "evaluation set" in entry["evaluation_problem"]
+    )
+
+
+def test_train_promote_refuses_on_a_corpus_without_test_rows(
+    registry_with_worse: tuple[Path, str],
+    corpus_dir: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """``train --corpus <no test rows> --promote`` must not promote (training itself is stubbed:
+    it registers the worse model)."""
+    from moderation import registry, training
+
+    root, worse = registry_with_worse
+    good = registry.promoted_version(root)
+    monkeypatch.setattr(training, "train", lambda corpus, reg, decisions: worse)
+    corpus = train_only_corpus(corpus_dir, tmp_path / "train-only")
+    result = CliRunner().invoke(cli, ["train", "--registry", str(root), "--corpus", str(corpus), "--promote"])
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.output)
+    assert data["version"] == worse and "promoted" not in data
+    assert any("evaluation set" in reason for reason in data["promotion_refused"])
+    assert registry.promoted_version(root) == good
+
+
+def test_a_malformed_corpus_row_is_a_one_line_error(
+    trained_registry: tuple[Path, str], corpus_dir: Path, tmp_path: Path
+) -> None:
+    import shutil
+
+    root, version = trained_registry
+    bad = tmp_path / "corpus"
+    shutil.copytree(corpus_dir, bad)
+    with open(bad / "en.jsonl", "a", encoding="utf-8") as fh:
+        fh.write('{"text": "x", "lang": "en", "label": "maybe", "split": "test"}\n')
+    runner = CliRunner()
+    result = runner.invoke(cli, ["train", "--registry", str(tmp_path / "reg"), "--corpus", str(bad)])
+    assert result.exit_code == 1
+    assert "en.jsonl:" in result.output and "label must be stereotype or acceptable" in result.output
+    result = runner.invoke(cli, ["promote", "--registry", str(root), "--corpus", str(bad), version])
+    assert result.exit_code == 1
+    assert "en.jsonl:" in json.loads(result.output)["error"]

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+import re
 import shutil
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -93,3 +95,111 @@ def test_promotion_state_is_plain_json(trained_registry: tuple[Path, str]) -> No
     state = json.loads((trained_registry[0] / "promoted.json").read_text())
     assert state["version"] == trained_registry[1]
     assert state["generation"] >= 1
+
+
+# ---- the gate never compares models on a missing or incomplete evaluation set ----------
+
+
+@pytest.fixture
+def registry_with_worse(
+    trained_registry: tuple[Path, str], corpus_dir: Path, tmp_path: Path
+) -> tuple[Path, str]:
+    """A copy of the trained registry (good model promoted) plus a clearly worse version."""
+    root = copy_registry(trained_registry[0], tmp_path / "reg")
+    tiny = [r for r in load_corpus(corpus_dir) if r.split == "train" and r.lang == "en"][:12]
+    worse = registry.save_model(train_model(tiny, ModelParams(calibration_folds=2)), {"note": "tiny"}, root)
+    return root, worse
+
+
+def write_corpus(target: Path, corpus_dir: Path, keep: Callable[[dict[str, object]], bool]) -> Path:
+    """A copy of ``corpus_dir`` holding only the rows ``keep`` accepts."""
+    target.mkdir(parents=True)
+    for src in sorted(corpus_dir.glob("*.jsonl")):
+        lines = [line for line in src.read_text(encoding="utf-8").splitlines() if line.strip()]
+        kept = [line for line in lines if keep(json.loads(line))]
+        (target / src.name).write_text("".join(line + "\n" for line in kept), encoding="utf-8")
+    return target
+
+
+def _bad_corpus(kind: str, corpus_dir: Path, tmp_path: Path) -> Path:
+    if kind == "missing":
+        return tmp_path / "does-not-exist"
+    if kind == "empty":
+        (tmp_path / "empty").mkdir()
+        return tmp_path / "empty"
+    if kind == "no-test-rows":
+        return write_corpus(tmp_path / "train-only", corpus_dir, lambda r: r.get("split") != "test")
+    if kind == "no-tg-test-rows":
+        return write_corpus(
+            tmp_path / "no-tg", corpus_dir, lambda r: not (r.get("lang") == "tg" and r.get("split") == "test")
+        )
+    if kind == "no-ru-file":
+        return write_corpus(tmp_path / "no-ru", corpus_dir, lambda r: r.get("lang") != "ru")
+    if kind == "no-en-stereotypes":
+        return write_corpus(
+            tmp_path / "no-en-stereo",
+            corpus_dir,
+            lambda r: (
+                not (r.get("lang") == "en" and r.get("split") == "test" and r.get("label") == "stereotype")
+            ),
+        )
+    raise AssertionError(kind)
+
+
+BAD_CORPORA = ["missing", "empty", "no-test-rows", "no-tg-test-rows", "no-ru-file", "no-en-stereotypes"]
+
+
+@pytest.mark.parametrize("kind", BAD_CORPORA)
+def test_gate_refuses_without_a_complete_evaluation_set(
+    registry_with_worse: tuple[Path, str], corpus_dir: Path, tmp_path: Path, kind: str
+) -> None:
+    """On an empty evaluation set both models score 0.0 and "not worse" proves nothing."""
+    root, worse = registry_with_worse
+    before = registry.promotion_state(root)
+    bad = _bad_corpus(kind, corpus_dir, tmp_path)
+    with pytest.raises(registry.PromotionRefused) as refused:
+        registry.promote(worse, root, bad)
+    assert any("evaluation set" in reason for reason in refused.value.reasons), refused.value.reasons
+    assert registry.promotion_state(root) == before
+    # the same candidate is still refused on the real evaluation set
+    with pytest.raises(registry.PromotionRefused):
+        registry.promote(worse, root, corpus_dir)
+
+
+def test_gate_names_the_languages_without_test_rows(
+    registry_with_worse: tuple[Path, str], corpus_dir: Path, tmp_path: Path
+) -> None:
+    root, worse = registry_with_worse
+    with pytest.raises(registry.PromotionRefused) as refused:
+        registry.promote(worse, root, _bad_corpus("no-tg-test-rows", corpus_dir, tmp_path))
+    reasons = [r for r in refused.value.reasons if "evaluation set" in r]
+    assert len(reasons) == 1, refused.value.reasons
+    assert re.search(r"\btg\b", reasons[0]), reasons[0]
+    assert not re.search(r"\b(?:ru|en)\b", reasons[0]), reasons[0]
+
+
+def test_first_promotion_also_needs_an_evaluation_set(
+    trained_registry: tuple[Path, str], tmp_path: Path
+) -> None:
+    """No promoted model yet: the gate still refuses to promote what it could not evaluate."""
+    src, version = trained_registry
+    root = tmp_path / "fresh"
+    (root / "versions").mkdir(parents=True)
+    shutil.copytree(src / "versions" / version, root / "versions" / version)
+    with pytest.raises(registry.PromotionRefused):
+        registry.promote(version, root, tmp_path / "does-not-exist")
+    assert registry.promoted_version(root) is None
+
+
+def test_force_is_the_recorded_way_around_a_missing_evaluation_set(
+    registry_with_worse: tuple[Path, str], tmp_path: Path
+) -> None:
+    root, worse = registry_with_worse
+    previous = registry.promoted_version(root)
+    assert registry.promote(worse, root, tmp_path / "does-not-exist", force=True) == worse
+    entry = registry.promotion_state(root)["history"][-1]
+    assert entry["forced"] is True
+    assert entry["previous"] == previous
+    # no made-up 0.0 metrics: what could not be measured is recorded as such
+    assert entry["metrics"] == {}
+    assert "evaluation set" in entry["evaluation_problem"]
