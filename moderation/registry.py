@@ -11,6 +11,14 @@ Layout::
 Model files are pickles, so a model is only ever unpickled from
 ``<registry>/versions/<version>/model.joblib`` after its bytes were checked against the sha256
 recorded at save time. Anything else is refused with ``RegistryError``.
+
+The sha256 sits in the same folder as the model, so it catches a corrupted, truncated or
+half-copied artefact, not someone who can write to the registry. The trust boundary is the
+folder itself: on POSIX systems a model is refused unless the registry folder, ``versions/``,
+the version's folder, the model file and its metadata are owned by the user loading them (or by
+root) and writable by nobody else -- or by a group the service itself belongs to
+(``_check_private``) -- as ssh does with its keys. Point
+``MODERATION_REGISTRY_DIR`` only at a folder the service owns.
 """
 
 from __future__ import annotations
@@ -144,15 +152,39 @@ def load_model_file(path: str | Path, registry_dir: str | Path) -> StereotypeMod
     version = real.parent.name
     if real.parent != version_dir(version, root):
         raise RegistryError(f"refusing to load {path}: unexpected location")
+    _check_private([root, root / "versions", real.parent, real, real.parent / META_FILE])
     meta = metadata(version, root)
     data = real.read_bytes()
     sha = hashlib.sha256(data).hexdigest()
     if sha != meta.get("sha256"):
-        raise RegistryError(f"refusing to load {version}: sha256 mismatch (artefact tampered)")
+        raise RegistryError(f"refusing to load {version}: sha256 mismatch (artefact corrupted or changed)")
     model = joblib.load(io.BytesIO(data))
     if not isinstance(model, StereotypeModel):
         raise RegistryError(f"{version} does not hold a StereotypeModel")
     return model
+
+
+def _check_private(paths: list[Path]) -> None:
+    """Refuse a pickle that another user could have written (POSIX only): each path must be
+    owned by the current user or root, not be writable by others, and be writable by its group
+    only when that group is one of the process's own (a Kubernetes ``fsGroup`` volume makes the
+    service's group the owner of the volume and group-writable)."""
+    if os.name != "posix":
+        return
+    me = os.geteuid()
+    my_groups = {os.getegid(), *os.getgroups()}
+    for path in paths:
+        try:
+            st = path.stat()
+        except FileNotFoundError:
+            continue  # a missing file is reported by the step that needs it
+        if st.st_uid not in (me, 0):
+            raise RegistryError(f"refusing to load a model: {path} belongs to another user (uid {st.st_uid})")
+        if st.st_mode & 0o002 or (st.st_mode & 0o020 and st.st_gid not in my_groups):
+            raise RegistryError(
+                f"refusing to load a model: {path} is writable by other users "
+                f"(mode {oct(st.st_mode & 0o777)}; run chmod go-w on it)"
+            )
 
 
 def load_model(version: str, registry_dir: str | Path) -> StereotypeModel:

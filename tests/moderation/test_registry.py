@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import re
 import shutil
 from collections.abc import Callable
@@ -203,3 +204,45 @@ def test_force_is_the_recorded_way_around_a_missing_evaluation_set(
     # no made-up 0.0 metrics: what could not be measured is recorded as such
     assert entry["metrics"] == {}
     assert "evaluation set" in entry["evaluation_problem"]
+
+
+@pytest.mark.parametrize("where", ["root", "versions", "version", "model", "metadata"])
+def test_a_model_others_could_have_written_is_not_unpickled(
+    trained_registry: tuple[Path, str], tmp_path: Path, where: str
+) -> None:
+    root = copy_registry(trained_registry[0], tmp_path / "reg")
+    version = trained_registry[1]
+    path = {
+        "root": root,
+        "versions": root / "versions",
+        "version": root / "versions" / version,
+        "model": root / "versions" / version / "model.joblib",
+        "metadata": root / "versions" / version / "metadata.json",
+    }[where]
+    registry.load_model(version, root)  # loads while private
+    path.chmod(path.stat().st_mode | 0o002)
+    with pytest.raises(registry.RegistryError, match="writable by other users"):
+        registry.load_model(version, root)
+    # writable by the service's own group (a Kubernetes fsGroup volume) is fine
+    path.chmod(path.stat().st_mode & ~0o002 | 0o020)
+    assert path.stat().st_gid in {os.getegid(), *os.getgroups()}
+    registry.load_model(version, root)
+    # writable by a group the service is not in is not
+    if os.geteuid() != 0:
+        pytest.skip("changing a file's group needs root")
+    os.chown(path, -1, 65534)
+    with pytest.raises(registry.RegistryError, match="writable by other users"):
+        registry.load_model(version, root)
+
+
+def test_a_model_owned_by_another_user_is_not_unpickled(
+    trained_registry: tuple[Path, str], tmp_path: Path
+) -> None:
+    root = copy_registry(trained_registry[0], tmp_path / "reg")
+    version = trained_registry[1]
+    model_file = root / "versions" / version / "model.joblib"
+    if os.geteuid() != 0:
+        pytest.skip("changing a file's owner needs root")
+    os.chown(model_file, 65534, 65534)
+    with pytest.raises(registry.RegistryError, match="belongs to another user"):
+        registry.load_model(version, root)
