@@ -110,6 +110,19 @@ def main() -> int:
         for i in range(0, len(articles), 50):
             moderator.assess_many([t for _, t in articles[i : i + 50]])
         batched = len(articles) / (time.perf_counter() - started)
+        # adversarial inputs of 100,000 characters, each a single sentence: clause breaks and
+        # debunking markers everywhere, or one stereotype repeated (the rules' context analysis
+        # must stay linear in the sentence's length)
+        hostile = [
+            (" - myth" * 15000)[:100_000],
+            ("some say: a woman's place is in the kitchen, but - myth: or not - " * 1500)[:100_000],
+            ("a woman's place is in the kitchen, " * 2900)[:100_000],
+        ]
+        worst = 0.0
+        for text in hostile:
+            cpu = time.process_time()
+            moderator.assess(text)
+            worst = max(worst, time.process_time() - cpu)
 
     result = {
         "model_version": version,
@@ -130,6 +143,7 @@ def main() -> int:
         "clean_articles_per_cpu_second_warm": round(warm_clean_cpu, 1),
         "load_average_1min": round(os.getloadavg()[0], 2),
         "articles_per_second_batch50": round(batched, 1),
+        "worst_adversarial_100k_chars_cpu_seconds": round(worst, 3),
         "decisions_on_benchmark_articles": decisions,
         "cpu_count": os.cpu_count(),
     }
@@ -165,6 +179,10 @@ def main() -> int:
         print(
             f"| machine load average (1 min) at the end of the run | "
             f"{result['load_average_1min']} on {result['cpu_count']} cores | |"
+        )
+        print(
+            "| slowest of three adversarial 100,000-character one-sentence texts, CPU | "
+            f"{result['worst_adversarial_100k_chars_cpu_seconds']} s | |"
         )
         print(f"| model size on disk | {size / 1e6:.2f} MB | |")
     else:

@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import importlib
 import re
-from bisect import bisect_left
+from bisect import bisect_left, bisect_right
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -81,11 +81,14 @@ _QUOTED = re.compile(r'"([^"]{1,300})"')
 # clause breaks inside a sentence: a colon, a dash between words, or a comma (kept only before a
 # rebuttal, see StereotypeRules._clauses)
 _CLAUSE_BREAK = re.compile(r":|\s[—–-]+\s|[—–]|,")
-_LABEL_STRIP = " \t:—–-*_\"'«»"
+_QUOTE_MARK = re.compile('"')
 _BACK_REFERENCE_WORDS = 6  # "... -- and that is a myth": at most this many words
+_LABEL_WORDS = 6  # "A dangerous myth, number one:" -- a label is short
+_WINDOW_CHARS = 120  # how far back (or, for Tajik, on) a negation is looked for
 _ARTICLES = frozenset({"a", "an", "the"})
-_OR_NOT_ANY = re.compile(r"\b(?:or\s+not|или\s+нет|ё\s+не)\b")
-_OR_NOT = re.compile(r"\s*(?:or\s+not|или\s+нет|ё\s+не)\b")
+# "or not" after a marker ("stereotype or not, ..."); Tajik "ё не" is "е не" once normalised
+_OR_NOT_ANY = re.compile(r"\b(?:or\s+not|or\s+no\s+\w+|или\s+нет|е\s+не)\b")
+_OR_NOT = re.compile(r"\s*(?:or\s+not|или\s+нет|е\s+не)\b")
 _MIN_QUOTED_WORDS = 3  # a shorter quotation is often a name or a scare-quoted word
 
 
@@ -296,6 +299,10 @@ class StereotypeRules:
         # "some say: ..." carries its view across a colon or dash; "Myth: ..." labels what follows
         self._lead_in = {k: re.compile(_expand(v["lead_in_markers"])) for k, v in langs.items()}
         self._label = {k: re.compile(_expand(v["label_markers"])) for k, v in langs.items()}
+        # "... - that is a myth", "... — так говорили наши бабушки": a clause that refers back
+        self._back_reference = {k: re.compile(_expand(v["back_reference"])) for k, v in langs.items()}
+        # "contrary to modern nonsense", "stereotypes aside": marker words that distance nothing
+        self._false = {k: re.compile(_expand(v["false_markers"])) for k, v in langs.items()}
         # words naming a woman, man, girl, boy or gendered family role
         self._gender = {k: re.compile(_expand(v["gender_terms"])) for k, v in langs.items()}
         self._pronouns = {k: re.compile(_expand(v["gender_pronouns"])) for k, v in langs.items()}
@@ -370,6 +377,7 @@ class StereotypeRules:
         rules = self.rules[key]
         hits: list[RuleHit] = []
         sentences: tuple[tuple[int, int], ...] | None = None
+        views: dict[int, _SentenceView] = {}  # sentence start -> its clauses, computed once
         positions = _Positions(norm_text, self._word_starts[key])
         scanned = self._scan(key, norm_text)
         for rule in rules:
@@ -382,7 +390,10 @@ class StereotypeRules:
                 if sentences is None:
                     sentences = _sentences(norm_text)
                 s_start, s_end = _sentence_of(sentences, m.start())
-                status = self._status(norm_text, m.start(), end, s_start, s_end, lang, rule)
+                view = views.get(s_start)
+                if view is None:
+                    view = views[s_start] = self._view(norm_text, s_start, s_end, key)
+                status = self._status(norm_text, m.start(), end, view, key, rule)
                 hits.append(
                     RuleHit(
                         rule.rule_id,
@@ -433,57 +444,90 @@ class StereotypeRules:
         return found
 
     def _status(
-        self, text: str, start: int, end: int, s_start: int, s_end: int, lang: str, rule: Rule
+        self,
+        text: str,
+        start: int,
+        end: int,
+        view: _SentenceView,
+        lang: str,
+        rule: Rule,
     ) -> str:
-        if any(a <= start < b for a, b in self._debunked_stretches(text, s_start, s_end, lang)):
+        i = view.clause_at(start)
+        if view.covered[i]:
             return "debunked"
-        before = text[s_start:start]
-        # the three words before the match
+        c_start, c_end = view.clauses[i][0], view.clauses[i][1]
+        # the three words before the match, within its clause ("It's no myth: a good wife ..."
+        # does not negate what follows the colon); "stereotype or not, ..." negates nothing
+        before = text[max(c_start, start - _WINDOW_CHARS) : start]
         window = " ".join(re.findall(r"[\w']+", _OR_NOT_ANY.sub(" ", before))[-3:])
         neg = self._negation[lang]
         if lang == "tg":
             # Tajik is verb-final: a negated verb follows the match ("... муҳаббат нестанд")
-            after = " ".join(re.findall(r"[\w']+", text[end:s_end])[:2])
+            after = " ".join(re.findall(r"[\w']+", text[end : min(c_end, end + _WINDOW_CHARS)])[:2])
             window = f"{window} {after}"
         if neg.search(window) or (not rule.has_negation and neg.search(text[start:end])):
             return "negated"
-        if before.count('"') % 2 == 1 and not self._endorse[lang].search(text, s_start, s_end):
-            return "quoted"  # a quotation the sentence agrees with ("... and she was right") is not
+        if view.quotes_before(start) % 2 == 1 and not view.endorsed[i]:
+            return "quoted"  # a quotation its clause agrees with ("... and she was right") is not
         return "asserted"
 
-    def _debunked_stretches(self, text: str, s_start: int, s_end: int, lang: str) -> list[tuple[int, int]]:
-        """The stretches of the sentence [s_start, s_end) that report or debunk a view.
+    def _view(self, text: str, s_start: int, s_end: int, lang: str) -> _SentenceView:
+        """The clauses of the sentence [s_start, s_end) and which of them report or debunk a view.
 
         A debunking or distancing marker covers its own clause only: clauses end at a colon, a
         dash, and a comma before a rebuttal ("..., but"; "..., но"). "Forget the nonsense: a good
         wife obeys" asserts its second clause; "Many think otherwise, but ..." asserts what follows
-        "but". A clause carries over a colon or dash when it is a reporting lead-in ("some say:
-        ...") or a bare label ("Myth: ..."), and a short clause with a marker after one covers the
-        clause before it ("... -- that is a myth"). A negated marker ("this is not a stereotype")
-        or one followed by "or not" counts for nothing. An endorsement anywhere in the sentence
-        ("... and it's true", "she was right") cancels the distancing, and a sentence followed by
-        a rebuttal ("... But in our family ...") is distanced as a whole.
+        "but". A clause carries over a colon or dash to the next one when it is a reporting lead-in
+        ("Some say: ...") or a short label ("Myth: ...", "Миф № 1: ...", "Афсонаи якум: ..."). A
+        clause with a marker after a colon or dash that is short or refers back ("... - that is a
+        myth", "... — так говорили наши бабушки") covers the clauses before it. A marker that is
+        negated ("this is not a stereotype"), followed by "or not", or part of a phrase that
+        rejects the debunking ("contrary to modern nonsense", ``false_markers``) counts for
+        nothing. An endorsement ("... and it's true", "she was right", "и это правда") cancels the
+        distancing of its own clause. A sentence followed by a rebuttal ("... But in our family
+        ...") is distanced as a whole, unless it holds an endorsement.
         """
-        if self._endorse[lang].search(text, s_start, s_end):
-            return []
-        if self._rebuttal[lang].match(text, s_end):
-            return [(s_start, s_end)]
-        if not self._debunk[lang].search(text, s_start, s_end):
-            return []
         clauses = self._clauses(text, s_start, s_end, lang)
-        marked = [self._marker_in(text, a, b, lang) for a, b, _ in clauses]
+        n = len(clauses)
+        quotes = [m.start() for m in _QUOTE_MARK.finditer(text, s_start, s_end)]
+        endorse = self._endorse[lang]
+        endorsed = [bool(endorse.search(text, a, b)) for a, b, _ in clauses]
+        if self._rebuttal[lang].match(text, s_end) and not any(endorsed):
+            return _SentenceView(clauses, [True] * n, endorsed, quotes)
+        if not self._debunk[lang].search(text, s_start, s_end):
+            return _SentenceView(clauses, [False] * n, endorsed, quotes)
+        marked = [
+            not e and self._marker_in(text, a, b, lang)
+            for (a, b, _), e in zip(clauses, endorsed, strict=True)
+        ]
         covered = list(marked)
-        for i in range(len(clauses) - 1):
+        run_start = 0  # first clause of the run of colon/dash-ended clauses that holds clause i
+        filled = -1  # clauses up to here were already walked back over (keeps this linear)
+        for i in range(n - 1):
             a, b, brk = clauses[i]
-            if brk != ":":
+            if brk == ":" and (i == 0 or clauses[i - 1][2] != ":"):
+                run_start = i
+            if brk != ":" or endorsed[i]:
                 continue
-            na, nb, _ = clauses[i + 1]
-            label = text[a:b].strip(_LABEL_STRIP)
-            if self._lead_in[lang].search(text, a, b) or self._label[lang].fullmatch(label):
+            if self._lead_in[lang].search(text, a, b) or self._is_label(text, a, b, lang):
                 covered[i + 1] = True
-            if marked[i + 1] and len(text[na:nb].split()) <= _BACK_REFERENCE_WORDS:
-                covered[i] = True
-        return [(a, b) for (a, b, _), c in zip(clauses, covered, strict=True) if c]
+            na, nb, _ = clauses[i + 1]
+            if marked[i + 1] and (
+                len(text[na:nb].split()) <= _BACK_REFERENCE_WORDS
+                or self._back_reference[lang].match(text, na, nb)
+            ):
+                # "Муж — глава семьи — это миф": every clause back to the last other break
+                j = i
+                while j >= max(run_start, filled + 1) and not endorsed[j]:
+                    covered[j] = True
+                    j -= 1
+                filled = i
+        return _SentenceView(clauses, covered, endorsed, quotes)
+
+    def _debunked_stretches(self, text: str, s_start: int, s_end: int, lang: str) -> list[tuple[int, int]]:
+        """The stretches of the sentence [s_start, s_end) that report or debunk a view (``_view``)."""
+        view = self._view(text, s_start, s_end, lang)
+        return [(a, b) for (a, b, _), c in zip(view.clauses, view.covered, strict=True) if c]
 
     def _clauses(self, text: str, s_start: int, s_end: int, lang: str) -> list[tuple[int, int, str]]:
         """[start, end) of the clauses of a sentence, each with the break that ends it: ":" (a colon
@@ -505,23 +549,61 @@ class StereotypeRules:
         out.append((pos, s_end, ""))
         return out
 
-    def _marker_in(self, text: str, start: int, end: int, lang: str) -> bool:
-        """Whether [start, end) holds a debunking marker that is neither negated ("not a myth",
-        "это не стереотип", Tajik "афсона нест") nor followed by "or not"."""
+    def _valid_marker(self, m: re.Match[str], text: str, start: int, end: int, lang: str) -> bool:
+        """Whether a marker match in the clause [start, end) distances anything: not negated ("not
+        a myth", "это не стереотип", Tajik "афсона нест") and not followed by "or not"."""
         neg = self._negation[lang]
+        before = re.findall(r"[\w']+", text[max(start, m.start() - _WINDOW_CHARS) : m.start()])[-3:]
+        before = [w for w in before if w not in _ARTICLES]
+        if before and neg.search(before[-1]) and not neg.search(m.group()):
+            return False
+        if _OR_NOT.match(text, m.end(), end):
+            return False
+        if lang == "tg":
+            nxt = re.findall(r"[\w']+", text[m.end() : min(end, m.end() + _WINDOW_CHARS)])[:1]
+            if nxt and neg.search(nxt[0]):
+                return False
+        return True
+
+    def _marker_in(self, text: str, start: int, end: int, lang: str) -> bool:
+        """Whether [start, end) holds a debunking marker that distances anything: valid
+        (``_valid_marker``) and not inside a phrase that rejects the debunking (``false_markers``:
+        "contrary to modern nonsense", "stereotypes aside")."""
+        false = [(f.start(), f.end()) for f in self._false[lang].finditer(text, start, end)]
         for m in self._debunk[lang].finditer(text, start, end):
-            before = [w for w in re.findall(r"[\w']+", text[start : m.start()])[-3:] if w not in _ARTICLES]
-            if before and neg.search(before[-1]) and not neg.search(m.group()):
+            if any(a <= m.start() and m.end() <= b for a, b in false):
                 continue
-            after = text[m.end() : end]
-            if _OR_NOT.match(after):
-                continue
-            if lang == "tg":
-                nxt = re.findall(r"[\w']+", after)[:1]
-                if nxt and neg.search(nxt[0]):
-                    continue
-            return True
+            if self._valid_marker(m, text, start, end, lang):
+                return True
         return False
+
+    def _is_label(self, text: str, start: int, end: int, lang: str) -> bool:
+        """A short clause naming what follows a myth or stereotype: "Myth #1:", "Опасный миф:",
+        "Афсонаи якум:", "### Stereotype 3 -" (at most ``_LABEL_WORDS`` words)."""
+        if len(re.findall(r"\w+", text[start:end])) > _LABEL_WORDS:
+            return False
+        return any(
+            self._valid_marker(m, text, start, end, lang)
+            for m in self._label[lang].finditer(text, start, end)
+        )
+
+
+@dataclass(frozen=True)
+class _SentenceView:
+    """One sentence's clauses ([start, end, break]), whether each reports or debunks a view,
+    whether each holds an endorsement, and where its quotation marks are."""
+
+    clauses: list[tuple[int, int, str]]
+    covered: list[bool]
+    endorsed: list[bool]
+    quotes: list[int]
+
+    def clause_at(self, index: int) -> int:
+        starts = [c[0] for c in self.clauses]
+        return max(0, bisect_right(starts, index) - 1)
+
+    def quotes_before(self, index: int) -> int:
+        return bisect_left(self.quotes, index)
 
 
 def starts_in(starts: list[int], spans: list[tuple[int, int]]) -> list[bool]:

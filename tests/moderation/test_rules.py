@@ -218,3 +218,54 @@ def test_a_stereotype_phrased_with_never_is_asserted_but_its_negation_is_not() -
     assert "asserted" in statuses("A good wife doesn't complain.", "en")
     assert "asserted" not in statuses("A good wife does not have to obey anyone.", "en")
     assert statuses("It is a myth that a good wife never argues.", "en") == {"debunked"}
+
+
+# Second review: myth-busting lists, back-references, endorsements scoped to their clause, and
+# markers before a colon that are negated or part of a phrase rejecting the debunking.
+@pytest.mark.parametrize(
+    ("text", "lang"),
+    [
+        ("Миф № 1: хорошая жена слушается мужа.", "ru"),
+        ("Опасный миф: хорошая жена слушается мужа.", "ru"),
+        ("Вредное заблуждение: хорошая жена слушается мужа.", "ru"),
+        ("Афсонаи якум: зан бояд ба шавҳар итоат кунад.", "tg"),
+        ("Қолаби маъмул дар ҷомеа: зан бояд ба шавҳар итоат кунад.", "tg"),
+        ("Myth #1: a good wife obeys her husband.", "en"),
+        ("### Myth 3: a good wife obeys her husband.", "en"),
+        ("Stereotype #2 — a good wife obeys her husband.", "en"),
+        ("Женщина должна всегда слушаться мужа — так говорили наши бабушки, и они были неправы.", "ru"),
+        ("Зан бояд ба шавҳар итоат кунад — ин афсонаест, ки бояд аз он халос шавем.", "tg"),
+        ("A woman's place is in the kitchen - it's a stereotype, and it's right to challenge it.", "en"),
+        ("Муж — глава семьи — это миф.", "ru"),
+        ("Some say a woman's place is in the kitchen, but my mother disagreed, and she was right.", "en"),
+        (
+            "Некоторые говорят, что хорошая жена слушается мужа, но мама не согласилась, и она была права.",
+            "ru",
+        ),
+        ("Forget the nonsense: the claim that women are too emotional to lead is a myth.", "en"),
+        ("Вопреки пропаганде, миф о том, что хорошая жена слушается мужа, живуч.", "ru"),
+    ],
+)
+def test_myth_busting_formats_stay_debunked(text: str, lang: str) -> None:
+    assert statuses(text, lang) == {"debunked"}
+
+
+@pytest.mark.parametrize(
+    ("text", "lang"),
+    [
+        ("It's no myth: a good wife obeys her husband.", "en"),
+        ("This is no stereotype - a good wife obeys her husband.", "en"),
+        ("Это не миф: хорошая жена слушается мужа.", "ru"),
+        ("Ин афсона нест: зан бояд ба шавҳар итоат кунад.", "tg"),
+        ("Афсона ё не, зан бояд ба шавҳар итоат кунад.", "tg"),
+        ("Stereotypes aside, a good wife obeys her husband.", "en"),
+        ("Myth or no myth, a good wife obeys her husband.", "en"),
+        ("As they say, a good wife obeys her husband.", "en"),
+        ("They say a good wife obeys her husband, which is true.", "en"),
+        ("Говорят, хорошая жена слушается мужа, и так оно и есть.", "ru"),
+        ("My grandmother used to say it and I agree: a good wife obeys her husband.", "en"),
+    ],
+)
+def test_denied_or_endorsed_markers_do_not_excuse_a_stereotype(text: str, lang: str) -> None:
+    assert statuses(text, lang) == {"asserted"}
+
