@@ -11,6 +11,7 @@ import click
 
 from moderation.config import PolicyError, default_registry_dir, public_data_dir
 from moderation.corpus import CorpusError
+from moderation.registry import RegistryError
 
 _registry_option = click.option(
     "--registry",
@@ -30,13 +31,13 @@ def _echo_json(data: Any) -> None:
 
 
 class _Group(click.Group):
-    """Turns a bad policy file or a malformed corpus or decisions row into a one-line error
-    (exit 1) instead of a traceback."""
+    """Turns a bad policy file, a malformed corpus or decisions row, or a registry that refuses
+    to load (a tampered or unsafe model) into a one-line error (exit 1) instead of a traceback."""
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
-        except (PolicyError, CorpusError) as exc:
+        except (PolicyError, CorpusError, RegistryError) as exc:
             raise click.ClickException(str(exc)) from exc
 
 

@@ -79,8 +79,9 @@ def load_corpus(corpus_dir: str | Path | None = None) -> list[LabelledText]:
     A malformed row raises ``CorpusError`` naming its file and line: a row silently dropped, or
     one with a misspelt split silently trained on, would change the model or the test split
     without anyone noticing. Every row needs ``split`` "train" or "test". The one exception is
-    a last line without its newline that does not parse: a file being appended to while it is
-    read ends that way, so that line is left for the next read.
+    a last line without its newline that is not complete JSON: a file being appended to while it
+    is read ends that way, so that line is left for the next read. A complete last row without
+    its newline (a hand-edited file) is checked like any other.
     """
     rows: list[LabelledText] = []
     for path in corpus_files(corpus_dir):
@@ -96,9 +97,11 @@ def load_corpus(corpus_dir: str | Path | None = None) -> list[LabelledText]:
                 if obj.get("split") not in CORPUS_SPLITS:
                     raise CorpusError(f"split must be train or test, got {obj.get('split')!r}")
                 rows.append(_row_to_text(obj, "corpus"))
-            except (json.JSONDecodeError, CorpusError) as exc:
+            except json.JSONDecodeError as exc:
                 if n == len(lines) and not raw.endswith("\n"):
                     continue  # a row still being written
+                raise CorpusError(f"{path.name}:{n}: {exc}") from exc
+            except CorpusError as exc:  # complete JSON but a bad row: never skipped
                 raise CorpusError(f"{path.name}:{n}: {exc}") from exc
     return rows
 

@@ -16,7 +16,7 @@ The sha256 sits in the same folder as the model, so it catches a corrupted, trun
 half-copied artefact, not someone who can write to the registry. The trust boundary is the
 folder itself: on POSIX systems a model is refused unless the registry folder, ``versions/``,
 the version's folder, the model file and its metadata are owned by the user loading them (or by
-root) and writable by nobody else -- or by a group the service itself belongs to
+root) and writable by nobody else -- or by the service's own effective group
 (``_check_private``) -- as ssh does with its keys. Point
 ``MODERATION_REGISTRY_DIR`` only at a folder the service owns.
 """
@@ -167,20 +167,24 @@ def load_model_file(path: str | Path, registry_dir: str | Path) -> StereotypeMod
 def _check_private(paths: list[Path]) -> None:
     """Refuse a pickle that another user could have written (POSIX only): each path must be
     owned by the current user or root, not be writable by others, and be writable by its group
-    only when that group is one of the process's own (a Kubernetes ``fsGroup`` volume makes the
-    service's group the owner of the volume and group-writable)."""
+    only when that group is the process's own effective group (a Kubernetes ``fsGroup`` volume,
+    with the pod's ``runAsGroup`` equal to it as in infra/k8s, makes that group the owner of the
+    volume and group-writable). A supplementary group is not enough: on a multi-user host every
+    member of a shared group such as "users" could otherwise plant a pickle."""
     if os.name != "posix":
         return
     me = os.geteuid()
-    my_groups = {os.getegid(), *os.getgroups()}
+    my_group = os.getegid()
     for path in paths:
         try:
             st = path.stat()
         except FileNotFoundError:
             continue  # a missing file is reported by the step that needs it
+        except OSError as exc:
+            raise RegistryError(f"refusing to load a model: cannot inspect {path} ({exc})") from exc
         if st.st_uid not in (me, 0):
             raise RegistryError(f"refusing to load a model: {path} belongs to another user (uid {st.st_uid})")
-        if st.st_mode & 0o002 or (st.st_mode & 0o020 and st.st_gid not in my_groups):
+        if st.st_mode & 0o002 or (st.st_mode & 0o020 and st.st_gid != my_group):
             raise RegistryError(
                 f"refusing to load a model: {path} is writable by other users "
                 f"(mode {oct(st.st_mode & 0o777)}; run chmod go-w on it)"

@@ -299,3 +299,17 @@ def test_a_malformed_corpus_row_is_a_one_line_error(
     result = runner.invoke(cli, ["promote", "--registry", str(root), "--corpus", str(bad), version])
     assert result.exit_code == 1
     assert "en.jsonl:" in json.loads(result.output)["error"]
+
+
+def test_a_registry_that_refuses_to_load_is_a_one_line_error(
+    trained_registry: tuple[Path, str], tmp_path: Path
+) -> None:
+    import shutil
+
+    root = tmp_path / "reg"
+    shutil.copytree(trained_registry[0], root)
+    versions = root / "versions"
+    versions.chmod(versions.stat().st_mode | 0o002)
+    result = CliRunner().invoke(cli, ["check", "--registry", str(root)], input='{"text": "hi"}\n')
+    assert result.exit_code == 1
+    assert "refusing to load a model" in result.output and "Traceback" not in result.output

@@ -131,3 +131,9 @@ def test_a_malformed_corpus_row_is_an_error_naming_its_line(tmp_path: Path) -> N
 def test_a_last_row_still_being_written_is_left_for_the_next_read(tmp_path: Path) -> None:
     (tmp_path / "en.jsonl").write_text(_row("train") + _row("test")[:25], encoding="utf-8")
     assert [r.split for r in load_corpus(tmp_path)] == ["train"]
+
+
+def test_a_complete_bad_last_row_without_its_newline_is_still_an_error(tmp_path: Path) -> None:
+    (tmp_path / "en.jsonl").write_text(_row("train") + _row("tset").rstrip("\n"), encoding="utf-8")
+    with pytest.raises(CorpusError, match=r"en\.jsonl:2: split must be train or test"):
+        load_corpus(tmp_path)
