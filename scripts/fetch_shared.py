@@ -406,7 +406,10 @@ def fetch(name: str, ds: DataSet, folder: Path) -> None:
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_bytes(data)
     if ds.derive:
-        ds.derive(folder)
+        try:
+            ds.derive(folder)
+        except (OSError, ValueError, KeyError, SyntaxError) as exc:
+            raise FetchError(f"{name}: deriving its files failed: {exc!r}") from exc
     sources = "\n".join(
         f"  {r.url} -> {r.target}" + (f" (sha256 {r.sha256})" if r.sha256 else "") for r in ds.files
     )

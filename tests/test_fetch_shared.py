@@ -75,3 +75,19 @@ def test_the_default_destination_is_the_one_the_application_reads(monkeypatch: p
     monkeypatch.delenv("HUSHBAKHT_SHARED_DIR")
     dest = _script().DEFAULT_DEST
     assert dest == ROOT.parent / "shared"
+
+
+def test_a_failing_derive_step_is_reported_and_the_other_sets_still_run(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    fs = _script()
+    ds = fs.DATASETS["gender_decoder"]
+    # every file "downloads", but the source the derive step parses is garbage
+    payload = {r.url: b"not python (" for r in ds.files}
+    assert not any(r.sha256 for r in ds.files)  # pinned by derived row counts, not hashes
+    monkeypatch.setattr(fs, "download", lambda url: payload.get(url, b""))
+    rc = fs.main(["--dest", str(tmp_path), "--only", "gender_decoder,edos"])
+    err = capsys.readouterr().err
+    assert rc == 1
+    assert "gender_decoder: deriving its files failed" in err
+    assert "edos: fetching" in err
