@@ -190,7 +190,7 @@ class Moderator:
         if not isinstance(text, str):
             raise TypeError("text must be a string")
         language = lang if lang in LANGUAGES else detect_language(text)
-        norm = normalise(text)
+        norm = normalise(text, language)
         hits = self.rules.find(norm.text, language)
         marker = self.rules.has_debunking_marker(norm.text, language)
         gender_at = self.rules.gender_starts(norm.text, language)

@@ -69,7 +69,7 @@ _LAT_TO_CYR_MAP = {
     "m": "м",
     "t": "т",
     "b": "в",
-    "h": "ҳ",
+    "h": "н",
     "A": "А",
     "B": "В",
     "C": "С",
@@ -117,6 +117,9 @@ _CYR_TO_LAT_MAP = {
     "Ӏ": "I",
 }
 _LAT_TO_CYR = str.maketrans(_LAT_TO_CYR_MAP)
+# In Tajik text a Latin h or H typed inside a Cyrillic word stands for ҳ / Ҳ (the Tajik Latin
+# alphabet writes ҳ as h); in Russian it can only be the look-alike of н / Н.
+_LAT_TO_CYR_TG = str.maketrans({**_LAT_TO_CYR_MAP, "h": "ҳ", "H": "Ҳ"})
 _CYR_TO_LAT = str.maketrans(_CYR_TO_LAT_MAP)
 _LATIN = re.compile(r"[A-Za-z]")
 _CYRILLIC = re.compile(r"[\u0400-\u04ff]")
@@ -153,11 +156,13 @@ class NormalisedText:
         return o_start, max(o_start, o_end)
 
 
-def _fix_lookalikes(text: str) -> str:
+def _fix_lookalikes(text: str, lang: str | None = None) -> str:
     """Repair words that mix Latin and Cyrillic letters towards their majority script.
 
     Works on the text before lower-casing (look-alikes differ between the cases) and maps one
-    code point onto one, so offsets stay valid."""
+    code point onto one, so offsets stay valid. ``lang`` "tg" reads a Latin h/H inside a
+    Cyrillic word as the Tajik ҳ/Ҳ; otherwise it is the look-alike of н/Н."""
+    to_cyr = _LAT_TO_CYR_TG if lang == "tg" else _LAT_TO_CYR
     if not (_LATIN.search(text) and _CYRILLIC.search(text)):
         return text
 
@@ -169,7 +174,7 @@ def _fix_lookalikes(text: str) -> str:
         cyr_strong = cyr - len(_CYR_LOOKALIKE.findall(word))
         lat_strong = lat - len(_LAT_LOOKALIKE.findall(word))
         to_cyrillic = cyr_strong > lat_strong if cyr_strong != lat_strong else cyr >= lat
-        return word.translate(_LAT_TO_CYR) if to_cyrillic else word.translate(_CYR_TO_LAT)
+        return word.translate(to_cyr) if to_cyrillic else word.translate(_CYR_TO_LAT)
 
     return _MIXED_WORD.sub(repair, text)
 
@@ -190,10 +195,12 @@ def _char_steps(text: str) -> str:
     return text
 
 
-def normalise(text: str) -> NormalisedText:
-    """Normalise ``text`` for matching; see the module docstring for the steps."""
+def normalise(text: str, lang: str | None = None) -> NormalisedText:
+    """Normalise ``text`` for matching; see the module docstring for the steps. ``lang`` (the
+    text's language when known) only decides what a Latin h inside a Cyrillic word stands for:
+    Tajik ҳ for "tg", Russian н otherwise."""
     # look-alikes first, while the case still tells them apart; one code point onto one
-    fixed = _fix_lookalikes(text)
+    fixed = _fix_lookalikes(text, lang)
     if unicodedata.is_normalized("NFC", fixed):
         lowered = _char_steps(fixed)
         if len(lowered) == len(text):
@@ -352,7 +359,7 @@ def detect_language(text: str) -> str:
     """Guess the language of ``text``: "tg", "ru" or "en" (English when in doubt).
 
     Look-alikes are repaired first, so Russian typed with Latin A E H O P C T X M still counts as
-    Cyrillic, and a Latin h inside a Tajik word as the Tajik letter ҳ."""
+    Cyrillic (a Latin h is read as н here: it decides nothing between Tajik and Russian)."""
     # the opening paragraphs are enough, and keep detection cheap on long articles
     low = _fix_lookalikes(unicodedata.normalize("NFC", text[:2000])).lower()
     cyr = sum(map(len, _CYRILLIC_RUN.findall(low)))  # runs: far fewer matches than letters

@@ -36,7 +36,7 @@ def prepare_examples(
     rules = rules or StereotypeRules()
     out = []
     for r in rows:
-        norm = normalise(r.text)
+        norm = normalise(r.text, r.lang)
         hits = rules.find(norm.text, r.lang)
         marker = rules.has_debunking_marker(norm.text, r.lang)
         distanced = rules.distanced_ranges(norm.text, r.lang)

@@ -33,9 +33,21 @@ def test_spans_of_mixed_script_text_point_into_the_original(moderator: Moderator
     assert text[rule_spans[0].start : rule_spans[0].end].startswith("XOPOШAЯ ЖEHA")
 
 
-def test_english_with_cyrillic_lookalikes_is_flagged_like_plain_english(moderator: Moderator) -> None:
+def test_english_with_cyrillic_lookalikes_is_flagged_like_plain_english(rules_moderator: Moderator) -> None:
+    """Rules only: the trained model's character n-grams would flag the text even unrepaired."""
+    moderator = rules_moderator
     plain = moderator.assess("A good wife obeys her husband.")
-    mixed = moderator.assess("A good wife obeys her Нusband.")  # Cyrillic Н
+    mixed = moderator.assess("A good wifе оbeys her Нusband.")  # Cyrillic е, о, Н inside the match
     assert mixed.lang == "en"
     assert mixed.decision == plain.decision
     assert mixed.decision in ("review", "block")
+
+
+def test_a_tajik_h_and_a_russian_h_are_both_read_right(rules_moderator: Moderator) -> None:
+    """A Latin h typed in a Cyrillic word is ҳ in Tajik, н in Russian: both stereotypes are caught
+    (rules only, which read exact words)."""
+    moderator = rules_moderator
+    tg = moderator.assess("Зани хуб ба шавhараш итоат мекунад.", lang="tg")
+    ru = moderator.assess("Хорошая жeha слушается мужа.", lang="ru")
+    assert tg.decision in ("review", "block")
+    assert ru.decision in ("review", "block")

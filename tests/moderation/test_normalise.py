@@ -94,12 +94,17 @@ def test_lower_case_cyrillic_letters_that_only_look_latin_in_upper_case_stay() -
     assert normalise("нusband").text == "нusband"
 
 
-def test_latin_h_inside_a_tajik_word_is_the_tajik_letter_h() -> None:
-    assert normalise("шавhараш").text == normalise("шавҳараш").text == "шавхараш"
+def test_latin_h_inside_a_cyrillic_word_follows_the_language() -> None:
+    # Tajik: h/H stand for ҳ/Ҳ (folded to х)
+    assert normalise("шавhараш", "tg").text == normalise("шавҳараш", "tg").text == "шавхараш"
+    assert normalise("Hамсари", "tg").text == "хамсари"
     assert (
-        normalise("Зани хуб ба шавhараш итоат мекунад").text
-        == normalise("Зани хуб ба шавҳараш итоат мекунад").text
+        normalise("Зани хуб ба шавhараш итоат мекунад", "tg").text
+        == normalise("Зани хуб ба шавҳараш итоат мекунад", "tg").text
     )
+    # Russian (or unknown): h is the look-alike of н
+    assert normalise("Хорошая жeha слушается мужа.", "ru").text == "хорошая жена слушается мужа."
+    assert normalise("жeha").text == "жена"
 
 
 def test_upper_case_latin_lookalikes_inside_russian_words_are_repaired() -> None:
