@@ -144,10 +144,24 @@ def _bad_corpus(kind: str, corpus_dir: Path, tmp_path: Path) -> Path:
                 not (r.get("lang") == "en" and r.get("split") == "test" and r.get("label") == "stereotype")
             ),
         )
+    if kind == "no-hard-cases":
+        return write_corpus(
+            tmp_path / "no-hard",
+            corpus_dir,
+            lambda r: not (r.get("split") == "test" and r.get("hard_case")),
+        )
     raise AssertionError(kind)
 
 
-BAD_CORPORA = ["missing", "empty", "no-test-rows", "no-tg-test-rows", "no-ru-file", "no-en-stereotypes"]
+BAD_CORPORA = [
+    "missing",
+    "empty",
+    "no-test-rows",
+    "no-tg-test-rows",
+    "no-ru-file",
+    "no-en-stereotypes",
+    "no-hard-cases",
+]
 
 
 @pytest.mark.parametrize("kind", BAD_CORPORA)
