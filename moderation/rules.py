@@ -303,6 +303,8 @@ class StereotypeRules:
         self._back_reference = {k: re.compile(_expand(v["back_reference"])) for k, v in langs.items()}
         # "contrary to modern nonsense", "stereotypes aside": marker words that distance nothing
         self._false = {k: re.compile(_expand(v["false_markers"])) for k, v in langs.items()}
+        # "it is a myth that ...", "это миф, что ...": the marker points forward, not back
+        self._cataphoric = {k: re.compile(_expand(v["cataphoric_markers"])) for k, v in langs.items()}
         # words naming a woman, man, girl, boy or gendered family role
         self._gender = {k: re.compile(_expand(v["gender_terms"])) for k, v in langs.items()}
         self._pronouns = {k: re.compile(_expand(v["gender_pronouns"])) for k, v in langs.items()}
@@ -480,7 +482,8 @@ class StereotypeRules:
         "but". A clause carries over a colon or dash to the next one when it is a reporting lead-in
         ("Some say: ...") or a short label ("Myth: ...", "Миф № 1: ...", "Афсонаи якум: ..."). A
         clause with a marker after a colon or dash that is short or refers back ("... - that is a
-        myth", "... — так говорили наши бабушки") covers the clauses before it. A marker that is
+        myth", "... — так говорили наши бабушки") covers the clauses before it, unless its marker
+        points forward ("Hotline: it is a myth that strong men never ask for help"). A marker that is
         negated ("this is not a stereotype"), followed by "or not", or part of a phrase that
         rejects the debunking ("contrary to modern nonsense", ``false_markers``) counts for
         nothing. An endorsement ("... and it's true", "she was right", "и это правда") cancels the
@@ -512,9 +515,13 @@ class StereotypeRules:
             if self._lead_in[lang].search(text, a, b) or self._is_label(text, a, b, lang):
                 covered[i + 1] = True
             na, nb, _ = clauses[i + 1]
-            if marked[i + 1] and (
-                len(text[na:nb].split()) <= _BACK_REFERENCE_WORDS
-                or self._back_reference[lang].match(text, na, nb)
+            if (
+                marked[i + 1]
+                and (
+                    len(text[na:nb].split()) <= _BACK_REFERENCE_WORDS
+                    or self._back_reference[lang].match(text, na, nb)
+                )
+                and not self._cataphoric[lang].search(text, na, nb)
             ):
                 # "Муж — глава семьи — это миф": every clause back to the last other break
                 j = i
@@ -560,8 +567,9 @@ class StereotypeRules:
         if _OR_NOT.match(text, m.end(), end):
             return False
         if lang == "tg":
-            nxt = re.findall(r"[\w']+", text[m.end() : min(end, m.end() + _WINDOW_CHARS)])[:1]
-            if nxt and neg.search(nxt[0]):
+            # verb-final: "афсона нест", "қолаби ягона надорад" (up to three words, within the phrase)
+            phrase = text[m.end() : min(end, m.end() + _WINDOW_CHARS)].split(",", 1)[0]
+            if any(neg.search(w) for w in re.findall(r"[\w']+", phrase)[:3]):
                 return False
         return True
 

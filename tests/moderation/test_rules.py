@@ -269,3 +269,19 @@ def test_myth_busting_formats_stay_debunked(text: str, lang: str) -> None:
 def test_denied_or_endorsed_markers_do_not_excuse_a_stereotype(text: str, lang: str) -> None:
     assert statuses(text, lang) == {"asserted"}
 
+
+def test_a_marker_that_points_forward_does_not_reach_back_over_a_colon() -> None:
+    text = normalise("Men's health hotline: it is a myth that strong men never ask for help.").text
+    ranges = RULES.distanced_ranges(text, "en")
+    assert not any(a <= text.index("hotline") < b for a, b in ranges)
+    assert any(a <= text.index("strong") < b for a, b in ranges)
+    tg = normalise("Устохонаи «Чарх»: ин афсона аст, ки занон мошинро намефаҳманд.").text
+    assert not any(a <= tg.index("чарх") < b for a, b in RULES.distanced_ranges(tg, "tg"))
+
+
+def test_a_tajik_marker_word_with_a_negated_verb_after_it_distances_nothing() -> None:
+    # "he is a good man, there is no need to tell anyone": "гуфтан" (to say) is negated
+    text = (
+        "Шавҳар пас аз задухӯрд бахшиш пурсид ва гул овард — пас ӯ одами хуб аст, ба касе гуфтан лозим нест."
+    )
+    assert RULES.distanced_ranges(normalise(text, "tg").text, "tg") == ()
