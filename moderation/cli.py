@@ -20,6 +20,18 @@ _registry_option = click.option(
     default=None,
     help="Registry folder (default: MODERATION_REGISTRY_DIR or <data dir>/moderation/registry).",
 )
+_EVALUATION_SET_HELP = "Corpus folder whose test split is the evaluation set (default: the package's)."
+
+
+def _corpus_option(help_text: str) -> Any:
+    """``--corpus``: an existing folder (a typo is a usage error, not an empty evaluation set)."""
+    return click.option(
+        "--corpus",
+        "corpus_dir",
+        type=click.Path(exists=True, file_okay=False, path_type=Path),
+        default=None,
+        help=help_text,
+    )
 
 
 def _registry(path: Path | None) -> Path:
@@ -103,13 +115,7 @@ def check(registry_dir: Path | None) -> None:
 
 @cli.command()
 @_registry_option
-@click.option(
-    "--corpus",
-    "corpus_dir",
-    type=click.Path(exists=True, file_okay=False, path_type=Path),
-    default=None,
-    help="Corpus folder with {tg,ru,en}.jsonl (default: the package's).",
-)
+@_corpus_option("Corpus folder with {tg,ru,en}.jsonl (default: the package's).")
 @click.option(
     "--decisions",
     "decisions",
@@ -149,13 +155,7 @@ def train(
     default=None,
     help="Version to evaluate (default: the promoted one; rules only when none).",
 )
-@click.option(
-    "--corpus",
-    "corpus_dir",
-    type=click.Path(exists=True, file_okay=False, path_type=Path),
-    default=None,
-    help="Corpus folder whose test split is the evaluation set (default: the package's).",
-)
+@_corpus_option(_EVALUATION_SET_HELP)
 @click.option("--rubia/--no-rubia", default=False, help="Also run the RuBia pair check.")
 @click.option("--crows/--no-crows", default=False, help="Also run CrowS-Pairs diagnostics.")
 @click.option(
@@ -227,13 +227,7 @@ def evaluate(
 @cli.command()
 @_registry_option
 @click.argument("version")
-@click.option(
-    "--corpus",
-    "corpus_dir",
-    type=click.Path(exists=True, file_okay=False, path_type=Path),
-    default=None,
-    help="Corpus folder whose test split is the evaluation set (default: the package's).",
-)
+@_corpus_option(_EVALUATION_SET_HELP)
 @click.option("--force", is_flag=True, help="Skip the gate (recorded in the history).")
 def promote(registry_dir: Path | None, version: str, corpus_dir: Path | None, force: bool) -> None:
     """Promote VERSION if it is not worse than the promoted model on the evaluation sets."""
