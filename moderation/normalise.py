@@ -55,8 +55,8 @@ _TABLE = str.maketrans({**_TAJIK_FOLD, **_TAJIK_VARIANTS, **_PUNCT})
 
 # Latin letters that look like Cyrillic ones and the reverse, case by case: the repair runs before
 # lower-casing, since upper-case В Н Т М look like B H T M while lower-case в н т м do not look
-# like b h t m. A lower-case Latin h inside a Cyrillic word is typed for Tajik ҳ (as Bashkir/Kazakh
-# һ looks like h), folded to х later; an upper-case H there is the look-alike of Н.
+# like b h t m. A lower-case Latin h inside a Cyrillic word is the look-alike of н here; Tajik text
+# reads it as ҳ instead (_LAT_TO_CYR_TG). An upper-case H is the look-alike of Н.
 _LAT_TO_CYR_MAP = {
     "a": "а",
     "e": "е",
@@ -117,9 +117,10 @@ _CYR_TO_LAT_MAP = {
     "Ӏ": "I",
 }
 _LAT_TO_CYR = str.maketrans(_LAT_TO_CYR_MAP)
-# In Tajik text a Latin h or H typed inside a Cyrillic word stands for ҳ / Ҳ (the Tajik Latin
-# alphabet writes ҳ as h); in Russian it can only be the look-alike of н / Н.
-_LAT_TO_CYR_TG = str.maketrans({**_LAT_TO_CYR_MAP, "h": "ҳ", "H": "Ҳ"})
+# In Tajik text a lower-case Latin h typed inside a Cyrillic word stands for ҳ (the Tajik Latin
+# alphabet writes ҳ as h); in Russian it can only be the look-alike of н. An upper-case H is the
+# look-alike of Н in both ("ЗAH", "Hодуруст").
+_LAT_TO_CYR_TG = str.maketrans({**_LAT_TO_CYR_MAP, "h": "ҳ"})
 _CYR_TO_LAT = str.maketrans(_CYR_TO_LAT_MAP)
 _LATIN = re.compile(r"[A-Za-z]")
 _CYRILLIC = re.compile(r"[\u0400-\u04ff]")
@@ -160,8 +161,8 @@ def _fix_lookalikes(text: str, lang: str | None = None) -> str:
     """Repair words that mix Latin and Cyrillic letters towards their majority script.
 
     Works on the text before lower-casing (look-alikes differ between the cases) and maps one
-    code point onto one, so offsets stay valid. ``lang`` "tg" reads a Latin h/H inside a
-    Cyrillic word as the Tajik ҳ/Ҳ; otherwise it is the look-alike of н/Н."""
+    code point onto one, so offsets stay valid. ``lang`` "tg" reads a lower-case Latin h inside
+    a Cyrillic word as the Tajik ҳ; otherwise it is the look-alike of н (H is always Н)."""
     to_cyr = _LAT_TO_CYR_TG if lang == "tg" else _LAT_TO_CYR
     if not (_LATIN.search(text) and _CYRILLIC.search(text)):
         return text

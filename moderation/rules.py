@@ -23,7 +23,7 @@ from __future__ import annotations
 import importlib
 import re
 from bisect import bisect_left, bisect_right
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -83,12 +83,14 @@ _QUOTED = re.compile(r'"([^"]{1,300})"')
 _CLAUSE_BREAK = re.compile(r":|\s[—–-]+\s|[—–]|,")
 _QUOTE_MARK = re.compile('"')
 _BACK_REFERENCE_WORDS = 6  # "... -- and that is a myth": at most this many words
-_LABEL_WORDS = 6  # "A dangerous myth, number one:" -- a label is short
+_LABEL_WORDS = 3  # "Myth #1:", "Опасный миф:", "Афсонаи якум:" -- a noun and a word or two
+_WORD_RE = re.compile(r"\w+")
 _WINDOW_CHARS = 120  # how far back (or, for Tajik, on) a negation is looked for
 _ARTICLES = frozenset({"a", "an", "the"})
+_TG_CLAUSE_END = re.compile(r",|\bки\b")
 # "or not" after a marker ("stereotype or not, ..."); Tajik "ё не" is "е не" once normalised
-_OR_NOT_ANY = re.compile(r"\b(?:or\s+not|or\s+no\s+\w+|или\s+нет|е\s+не)\b")
-_OR_NOT = re.compile(r"\s*(?:or\s+not|или\s+нет|е\s+не)\b")
+_OR_NOT_ANY = re.compile(r"\b(?:or\s+not|or\s+no\s+(?:myths?|stereotypes?)|или\s+нет|е\s+не)\b")
+_OR_NOT = re.compile(r"\s*(?:or\s+not|or\s+no\s+(?:myths?|stereotypes?)|или\s+нет|е\s+не)\b")
 _MIN_QUOTED_WORDS = 3  # a shorter quotation is often a name or a scare-quoted word
 
 
@@ -303,8 +305,9 @@ class StereotypeRules:
         self._back_reference = {k: re.compile(_expand(v["back_reference"])) for k, v in langs.items()}
         # "contrary to modern nonsense", "stereotypes aside": marker words that distance nothing
         self._false = {k: re.compile(_expand(v["false_markers"])) for k, v in langs.items()}
-        # "it is a myth that ...", "это миф, что ...": the marker points forward, not back
-        self._cataphoric = {k: re.compile(_expand(v["cataphoric_markers"])) for k, v in langs.items()}
+        # ", but it's true", ", но это правда", ", аммо ин рост аст": a concession that takes back
+        # the distancing of everything before it
+        self._concession = {k: re.compile(_expand(v["concession"])) for k, v in langs.items()}
         # words naming a woman, man, girl, boy or gendered family role
         self._gender = {k: re.compile(_expand(v["gender_terms"])) for k, v in langs.items()}
         self._pronouns = {k: re.compile(_expand(v["gender_pronouns"])) for k, v in langs.items()}
@@ -380,6 +383,7 @@ class StereotypeRules:
         hits: list[RuleHit] = []
         sentences: tuple[tuple[int, int], ...] | None = None
         views: dict[int, _SentenceView] = {}  # sentence start -> its clauses, computed once
+        sentence_starts: list[int] = []
         positions = _Positions(norm_text, self._word_starts[key])
         scanned = self._scan(key, norm_text)
         for rule in rules:
@@ -391,7 +395,8 @@ class StereotypeRules:
                     end += 1  # spans cover whole words
                 if sentences is None:
                     sentences = _sentences(norm_text)
-                s_start, s_end = _sentence_of(sentences, m.start())
+                    sentence_starts = [a for a, _ in sentences]
+                s_start, s_end = _sentence_of(sentences, sentence_starts, m.start())
                 view = views.get(s_start)
                 if view is None:
                     view = views[s_start] = self._view(norm_text, s_start, s_end, key)
@@ -482,8 +487,7 @@ class StereotypeRules:
         "but". A clause carries over a colon or dash to the next one when it is a reporting lead-in
         ("Some say: ...") or a short label ("Myth: ...", "Миф № 1: ...", "Афсонаи якум: ..."). A
         clause with a marker after a colon or dash that is short or refers back ("... - that is a
-        myth", "... — так говорили наши бабушки") covers the clauses before it, unless its marker
-        points forward ("Hotline: it is a myth that strong men never ask for help"). A marker that is
+        myth", "... — так говорили наши бабушки") covers the clauses before it. A marker that is
         negated ("this is not a stereotype"), followed by "or not", or part of a phrase that
         rejects the debunking ("contrary to modern nonsense", ``false_markers``) counts for
         nothing. An endorsement ("... and it's true", "she was right", "и это правда") cancels the
@@ -512,16 +516,14 @@ class StereotypeRules:
                 run_start = i
             if brk != ":" or endorsed[i]:
                 continue
-            if self._lead_in[lang].search(text, a, b) or self._is_label(text, a, b, lang):
+            if not endorsed[i + 1] and (
+                self._lead_in[lang].search(text, a, b) or self._is_label(text, a, b, lang)
+            ):
                 covered[i + 1] = True
             na, nb, _ = clauses[i + 1]
-            if (
-                marked[i + 1]
-                and (
-                    len(text[na:nb].split()) <= _BACK_REFERENCE_WORDS
-                    or self._back_reference[lang].match(text, na, nb)
-                )
-                and not self._cataphoric[lang].search(text, na, nb)
+            if marked[i + 1] and (
+                len(text[na:nb].split()) <= _BACK_REFERENCE_WORDS
+                or self._back_reference[lang].match(text, na, nb)
             ):
                 # "Муж — глава семьи — это миф": every clause back to the last other break
                 j = i
@@ -529,6 +531,10 @@ class StereotypeRules:
                     covered[j] = True
                     j -= 1
                 filled = i
+        for i in range(1, n):
+            # "Men are born leaders - it's a cliche, but it's true": nothing before it is distanced
+            if clauses[i - 1][2] == "," and self._concession[lang].match(text, clauses[i][0], clauses[i][1]):
+                covered[:i] = [False] * i
         return _SentenceView(clauses, covered, endorsed, quotes)
 
     def _debunked_stretches(self, text: str, s_start: int, s_end: int, lang: str) -> list[tuple[int, int]]:
@@ -567,9 +573,12 @@ class StereotypeRules:
         if _OR_NOT.match(text, m.end(), end):
             return False
         if lang == "tg":
-            # verb-final: "афсона нест", "қолаби ягона надорад" (up to three words, within the phrase)
-            phrase = text[m.end() : min(end, m.end() + _WINDOW_CHARS)].split(",", 1)[0]
-            if any(neg.search(w) for w in re.findall(r"[\w']+", phrase)[:3]):
+            # verb-final: "афсона нест"; after a noun marker the negated verb may come one word
+            # later ("қолаби ягона нест"), but never past a comma or "ки", where the reported
+            # statement (with its own negations) begins
+            phrase = _TG_CLAUSE_END.split(text[m.end() : min(end, m.end() + _WINDOW_CHARS)], maxsplit=1)[0]
+            reach = 2 if self._label[lang].fullmatch(m.group()) else 1
+            if any(neg.search(w) for w in re.findall(r"[\w']+", phrase)[:reach]):
                 return False
         return True
 
@@ -586,12 +595,16 @@ class StereotypeRules:
         return False
 
     def _is_label(self, text: str, start: int, end: int, lang: str) -> bool:
-        """A short clause naming what follows a myth or stereotype: "Myth #1:", "Опасный миф:",
-        "Афсонаи якум:", "### Stereotype 3 -" (at most ``_LABEL_WORDS`` words)."""
-        if len(re.findall(r"\w+", text[start:end])) > _LABEL_WORDS:
+        """A label naming what follows as a myth or stereotype: "Myth #1:", "Опасный миф:",
+        "Афсонаи якум:", "### Stereotype 3 -": at most ``_LABEL_WORDS`` words, the label noun
+        first or second, and no phrase rejecting the debunking ("Хватит мифов:"). A clause that
+        says something about stereotypes ("Stereotypes exist for a reason:") is not a label."""
+        words = list(_WORD_RE.finditer(text, start, end))
+        if not words or len(words) > _LABEL_WORDS or self._false[lang].search(text, start, end):
             return False
+        head = words[min(1, len(words) - 1)].end()  # the label noun is the first or second word
         return any(
-            self._valid_marker(m, text, start, end, lang)
+            m.start() < head and self._valid_marker(m, text, start, end, lang)
             for m in self._label[lang].finditer(text, start, end)
         )
 
@@ -605,10 +618,13 @@ class _SentenceView:
     covered: list[bool]
     endorsed: list[bool]
     quotes: list[int]
+    starts: list[int] = field(default_factory=list)  # clause starts, for clause_at
+
+    def __post_init__(self) -> None:
+        self.starts[:] = [c[0] for c in self.clauses]
 
     def clause_at(self, index: int) -> int:
-        starts = [c[0] for c in self.clauses]
-        return max(0, bisect_right(starts, index) - 1)
+        return max(0, bisect_right(self.starts, index) - 1)
 
     def quotes_before(self, index: int) -> int:
         return bisect_left(self.quotes, index)
@@ -642,8 +658,9 @@ def _sentences(text: str) -> tuple[tuple[int, int], ...]:
     return tuple(spans)
 
 
-def _sentence_of(sentences: tuple[tuple[int, int], ...], index: int) -> tuple[int, int]:
-    for s, e in sentences:
-        if s <= index < e:
-            return s, e
+def _sentence_of(sentences: tuple[tuple[int, int], ...], starts: list[int], index: int) -> tuple[int, int]:
+    """The sentence holding ``index``; ``starts`` are the sentences' starts (ascending)."""
+    k = bisect_right(starts, index) - 1
+    if 0 <= k < len(sentences) and sentences[k][0] <= index < sentences[k][1]:
+        return sentences[k]
     return 0, sentences[-1][1] if sentences else 0

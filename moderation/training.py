@@ -66,9 +66,10 @@ def train_model(rows: Sequence[LabelledText], params: ModelParams | None = None)
     return StereotypeModel(params or ModelParams()).fit(prepare_examples(rows))
 
 
-def _match_key(text: str) -> str:
-    """``text`` as the rules and the model read it (normalised), with its spacing collapsed."""
-    return " ".join(normalise(text).text.split())
+def _match_key(text: str, lang: str | None = None) -> str:
+    """``text`` as the rules and the model read it (normalised for its language), with its
+    spacing collapsed."""
+    return " ".join(normalise(text, lang).text.split())
 
 
 def train(
@@ -89,12 +90,12 @@ def train(
     corpus = load_corpus(corpus_dir)
     train_rows = [r for r in corpus if r.split != "test"]
     test_rows = [r for r in corpus if r.split == "test"]
-    test_keys = {_match_key(r.text) for r in test_rows}
+    test_keys = {_match_key(r.text, r.lang) for r in test_rows}
     decision_rows: list[LabelledText] = []
     for path in decisions:
         # a decision about a test-split text must not leak into training, also when the text
         # came back with other case, spacing, quotes or look-alike letters
-        decision_rows.extend(r for r in read_decisions(path) if _match_key(r.text) not in test_keys)
+        decision_rows.extend(r for r in read_decisions(path) if _match_key(r.text, r.lang) not in test_keys)
     rows = train_rows + decision_rows
     model = train_model(rows, params)
     seconds = time.perf_counter() - started

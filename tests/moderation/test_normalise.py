@@ -97,7 +97,9 @@ def test_lower_case_cyrillic_letters_that_only_look_latin_in_upper_case_stay() -
 def test_latin_h_inside_a_cyrillic_word_follows_the_language() -> None:
     # Tajik: h/H stand for ҳ/Ҳ (folded to х)
     assert normalise("шавhараш", "tg").text == normalise("шавҳараш", "tg").text == "шавхараш"
-    assert normalise("Hамсари", "tg").text == "хамсари"
+    # an upper-case H is the look-alike of Н in every language ("ЗAH", "Hодуруст")
+    assert normalise("ЗAH БОЯД ИТОАТ КУНАД", "tg").text == "зан бояд итоат кунад"
+    assert normalise("Hодуруст аст", "tg").text == "нодуруст аст"
     assert (
         normalise("Зани хуб ба шавhараш итоат мекунад", "tg").text
         == normalise("Зани хуб ба шавҳараш итоат мекунад", "tg").text

@@ -229,7 +229,7 @@ def test_a_stereotype_phrased_with_never_is_asserted_but_its_negation_is_not() -
         ("Опасный миф: хорошая жена слушается мужа.", "ru"),
         ("Вредное заблуждение: хорошая жена слушается мужа.", "ru"),
         ("Афсонаи якум: зан бояд ба шавҳар итоат кунад.", "tg"),
-        ("Қолаби маъмул дар ҷомеа: зан бояд ба шавҳар итоат кунад.", "tg"),
+        ("Қолаби маъмул: зан бояд ба шавҳар итоат кунад.", "tg"),
         ("Myth #1: a good wife obeys her husband.", "en"),
         ("### Myth 3: a good wife obeys her husband.", "en"),
         ("Stereotype #2 — a good wife obeys her husband.", "en"),
@@ -270,18 +270,47 @@ def test_denied_or_endorsed_markers_do_not_excuse_a_stereotype(text: str, lang: 
     assert statuses(text, lang) == {"asserted"}
 
 
-def test_a_marker_that_points_forward_does_not_reach_back_over_a_colon() -> None:
-    text = normalise("Men's health hotline: it is a myth that strong men never ask for help.").text
-    ranges = RULES.distanced_ranges(text, "en")
-    assert not any(a <= text.index("hotline") < b for a, b in ranges)
-    assert any(a <= text.index("strong") < b for a, b in ranges)
-    tg = normalise("Устохонаи «Чарх»: ин афсона аст, ки занон мошинро намефаҳманд.").text
-    assert not any(a <= tg.index("чарх") < b for a, b in RULES.distanced_ranges(tg, "tg"))
+# Third review: labels are a noun and a word or two; a lead-in does not cover an endorsed clause;
+# a concession (", but it's true") takes the distancing back; relative "that" after a marker still
+# refers back; a Tajik negation inside the reported statement does not cancel its marker.
+@pytest.mark.parametrize(
+    ("text", "lang"),
+    [
+        ("Stereotypes exist for a reason: a woman's place is in the kitchen.", "en"),
+        ("Call it a stereotype: a woman's place is in the kitchen.", "en"),
+        ("Enough with the myths: women are too emotional to lead.", "en"),
+        ("Myth or no myth: a woman's place is in the kitchen.", "en"),
+        ("Хватит мифов: жена должна слушаться мужа.", "ru"),
+        ("Бигзор қолаб бошад: зан бояд ба шавҳар итоат кунад.", "tg"),
+        ("People say: a good wife obeys her husband, and that's true.", "en"),
+        ("Говорят: жена должна слушаться мужа, и это правда.", "ru"),
+        ("Мегӯянд: зан бояд ба шавҳар итоат кунад ва ин рост аст.", "tg"),
+        ("Men are born leaders — it's a cliché, but it's true.", "en"),
+        ("Мужчина — прирождённый лидер — это клише, но это правда.", "ru"),
+        ("Зан бояд ба шавҳар итоат кунад — ин қолаб аст, аммо ин рост аст.", "tg"),
+        ("ЗAH БОЯД ИТОАТ КУНАД.", "tg"),
+    ],
+)
+def test_third_review_stereotypes_are_asserted(text: str, lang: str) -> None:
+    assert "asserted" in statuses(text, lang)
 
 
-def test_a_tajik_marker_word_with_a_negated_verb_after_it_distances_nothing() -> None:
-    # "he is a good man, there is no need to tell anyone": "гуфтан" (to say) is negated
-    text = (
-        "Шавҳар пас аз задухӯрд бахшиш пурсид ва гул овард — пас ӯ одами хуб аст, ба касе гуфтан лозим нест."
-    )
-    assert RULES.distanced_ranges(normalise(text, "tg").text, "tg") == ()
+@pytest.mark.parametrize(
+    ("text", "lang"),
+    [
+        ("A woman's place is in the kitchen — this is a stereotype that hurts families.", "en"),
+        ("Мужчины не плачут — это стереотип, что мешает мальчикам.", "ru"),
+        ("Зан бояд ба шавҳар итоат кунад — ин афсона аст, ки то ҳол зинда аст.", "tg"),
+        ("Гӯё зан набояд ба корҳои пул дахолат кунад.", "tg"),
+        ("Мегӯянд мардон ҳеҷ гоҳ гиря намекунанд, аммо ин афсона аст.", "tg"),
+        ("Hодуруст аст, ки зан бояд ба шавҳар итоат кунад.", "tg"),
+    ],
+)
+def test_third_review_debunking_stays_debunked(text: str, lang: str) -> None:
+    assert statuses(text, lang) == {"debunked"}
+
+
+def test_little_or_no_evidence_is_still_a_negation() -> None:
+    assert statuses("There is little or no evidence that women are too emotional to lead.", "en") == {
+        "negated"
+    }
