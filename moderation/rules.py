@@ -308,6 +308,7 @@ class StereotypeRules:
         # ", but it's true", ", но это правда", ", аммо ин рост аст": a concession that takes back
         # the distancing of everything before it
         self._concession = {k: re.compile(_expand(v["concession"])) for k, v in langs.items()}
+        self._emphatic = {k: re.compile(_expand(v["emphatic_negations"])) for k, v in langs.items()}
         # words naming a woman, man, girl, boy or gendered family role
         self._gender = {k: re.compile(_expand(v["gender_terms"])) for k, v in langs.items()}
         self._pronouns = {k: re.compile(_expand(v["gender_pronouns"])) for k, v in langs.items()}
@@ -468,11 +469,14 @@ class StereotypeRules:
         before = text[max(c_start, start - _WINDOW_CHARS) : start]
         window = " ".join(re.findall(r"[\w']+", _OR_NOT_ANY.sub(" ", before))[-3:])
         neg = self._negation[lang]
+        # "There's no doubt that ...", "Нет сомнений, что ...", "Шак нест, ки ...": a negation
+        # that affirms (``emphatic``) negates nothing
+        negated = bool(neg.search(window)) and not self._emphatic[lang].search(window)
         if lang == "tg":
             # Tajik is verb-final: a negated verb follows the match ("... муҳаббат нестанд")
             after = " ".join(re.findall(r"[\w']+", text[end : min(c_end, end + _WINDOW_CHARS)])[:2])
-            window = f"{window} {after}"
-        if neg.search(window) or (not rule.has_negation and neg.search(text[start:end])):
+            negated = negated or bool(neg.search(after))
+        if negated or (not rule.has_negation and neg.search(text[start:end])):
             return "negated"
         if view.quotes_before(start) % 2 == 1 and not view.endorsed[i]:
             return "quoted"  # a quotation its clause agrees with ("... and she was right") is not

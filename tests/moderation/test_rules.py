@@ -314,3 +314,20 @@ def test_little_or_no_evidence_is_still_a_negation() -> None:
     assert statuses("There is little or no evidence that women are too emotional to lead.", "en") == {
         "negated"
     }
+
+
+@pytest.mark.parametrize(
+    ("text", "lang"),
+    [
+        ("It's no myth that women are too emotional to lead.", "en"),
+        ("There's no doubt women are too emotional to lead.", "en"),
+        ("Never forget that a woman's place is in the kitchen.", "en"),
+        ("Нет сомнений, что жена должна слушаться мужа.", "ru"),
+        ("Никто не спорит, что муж — глава семьи.", "ru"),
+        ("Не забывайте, что жена должна слушаться мужа.", "ru"),
+        ("Шак нест, ки зан бояд ба шавҳар итоат кунад.", "tg"),
+        ("Ин афсона нест, ки зан бояд ба шавҳар итоат кунад.", "tg"),
+    ],
+)
+def test_a_negation_that_affirms_does_not_negate(text: str, lang: str) -> None:
+    assert statuses(text, lang) == {"asserted"}
