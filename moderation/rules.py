@@ -83,7 +83,7 @@ _QUOTED = re.compile(r'"([^"]{1,300})"')
 _CLAUSE_BREAK = re.compile(r":|\s[—–-]+\s|[—–]|,")
 _QUOTE_MARK = re.compile('"')
 _BACK_REFERENCE_WORDS = 6  # "... -- and that is a myth": at most this many words
-_LABEL_WORDS = 3  # "Myth #1:", "Опасный миф:", "Афсонаи якум:" -- a noun and a word or two
+_LABEL_WORDS = 6  # "Myth #1:", "Top 5 myths:", "Самый опасный миф:", "Қолаби маъмул дар ҷомеа:"
 _WORD_RE = re.compile(r"\w+")
 _WINDOW_CHARS = 120  # how far back (or, for Tajik, on) a negation is looked for
 _ARTICLES = frozenset({"a", "an", "the"})
@@ -91,6 +91,24 @@ _TG_CLAUSE_END = re.compile(r",|\bки\b")
 # "or not" after a marker ("stereotype or not, ..."); Tajik "ё не" is "е не" once normalised
 _OR_NOT_ANY = re.compile(r"\b(?:or\s+not|or\s+no\s+(?:myths?|stereotypes?)|или\s+нет|е\s+не)\b")
 _OR_NOT = re.compile(r"\s*(?:or\s+not|or\s+no\s+(?:myths?|stereotypes?)|или\s+нет|е\s+не)\b")
+# words that may follow a label noun: numbering ("Myth 1 of 10:", "Миф номер один:")
+_NUMBERING_WORDS = {
+    "en": "number no one two three four five six seven eight nine ten of first second third fourth fifth",
+    "ru": "номер один два три четыре пять шесть семь восемь девять десять из первый второй третий",
+    "tg": "рақами як ду се чор панҷ шаш ҳафт ҳашт нӯҳ даҳ аз якум дуюм сеюм чорум панҷум",
+}
+_NUMBERING = frozenset(w.translate(_TABLE) for words in _NUMBERING_WORDS.values() for w in words.split())
+# ... or a short phrase naming what the myths are about ("5 myths about women:", "Мифы о мужчинах:")
+_LABEL_PREPOSITIONS = frozenset(
+    _w.translate(_TABLE) for _w in ["about", "on", "of", "о", "об", "обо", "про", "дар", "оид", "доир"]
+)
+_LABEL_PHRASE_WORDS = 3  # the preposition and at most two words
+# Tajik words that may stand between a marker and its negated verb ("ин дурӯғ ҳам нест")
+_TG_PARTICLES = frozenset(_w.translate(_TABLE) for _w in ("ҳам", "ҳаргиз", "албатта"))
+# Tajik reporting markers ("мегӯянд", "гӯё"): a negation right after them belongs to the report
+_TG_REPORTING = re.compile(
+    r"(?:гӯё|мегӯянд|мегуфт|гуфтан|баъзеҳо|бисёриҳо|гумон|ки\s+гуфт)".translate(_TABLE)
+)
 _MIN_QUOTED_WORDS = 3  # a shorter quotation is often a name or a scare-quoted word
 
 
@@ -309,6 +327,8 @@ class StereotypeRules:
         # the distancing of everything before it
         self._concession = {k: re.compile(_expand(v["concession"])) for k, v in langs.items()}
         self._emphatic = {k: re.compile(_expand(v["emphatic_negations"])) for k, v in langs.items()}
+        # "..: it is a myth that ...": a marker clause that points forward, not back
+        self._cataphoric = {k: re.compile(_expand(v["cataphoric_markers"])) for k, v in langs.items()}
         # words naming a woman, man, girl, boy or gendered family role
         self._gender = {k: re.compile(_expand(v["gender_terms"])) for k, v in langs.items()}
         self._pronouns = {k: re.compile(_expand(v["gender_pronouns"])) for k, v in langs.items()}
@@ -470,8 +490,11 @@ class StereotypeRules:
         window = " ".join(re.findall(r"[\w']+", _OR_NOT_ANY.sub(" ", before))[-3:])
         neg = self._negation[lang]
         # "There's no doubt that ...", "Нет сомнений, что ...", "Шак нест, ки ...": a negation
-        # that affirms (``emphatic``) negates nothing
-        negated = bool(neg.search(window)) and not self._emphatic[lang].search(window)
+        # that affirms (``emphatic``) negates nothing, though another negation beside it still
+        # does ("Недаром не женщины ..."); in a question it negates ("Разве не миф, что ...?")
+        clauses = view.clauses
+        question = text[clauses[0][0] : clauses[-1][1]].rstrip().endswith("?")
+        negated = bool(neg.search(window if question else self._emphatic[lang].sub(" ", window)))
         if lang == "tg":
             # Tajik is verb-final: a negated verb follows the match ("... муҳаббат нестанд")
             after = " ".join(re.findall(r"[\w']+", text[end : min(c_end, end + _WINDOW_CHARS)])[:2])
@@ -525,9 +548,13 @@ class StereotypeRules:
             ):
                 covered[i + 1] = True
             na, nb, _ = clauses[i + 1]
-            if marked[i + 1] and (
-                len(text[na:nb].split()) <= _BACK_REFERENCE_WORDS
-                or self._back_reference[lang].match(text, na, nb)
+            if (
+                marked[i + 1]
+                and not self._cataphoric[lang].match(text, na, nb)
+                and (
+                    len(text[na:nb].split()) <= _BACK_REFERENCE_WORDS
+                    or self._back_reference[lang].match(text, na, nb)
+                )
             ):
                 # "Муж — глава семьи — это миф": every clause back to the last other break
                 j = i
@@ -577,12 +604,14 @@ class StereotypeRules:
         if _OR_NOT.match(text, m.end(), end):
             return False
         if lang == "tg":
-            # verb-final: "афсона нест"; after a noun marker the negated verb may come one word
-            # later ("қолаби ягона нест"), but never past a comma or "ки", where the reported
-            # statement (with its own negations) begins
+            # verb-final: "афсона нест"; the negated verb may come a word later ("қолаби ягона
+            # нест"; particles such as "ҳам" do not count: "ин дурӯғ ҳам нест"), only the next word
+            # after a reporting marker ("мегӯянд"), and never past a comma or "ки", where the
+            # reported statement (with its own negations) begins
             phrase = _TG_CLAUSE_END.split(text[m.end() : min(end, m.end() + _WINDOW_CHARS)], maxsplit=1)[0]
-            reach = 2 if self._label[lang].fullmatch(m.group()) else 1
-            if any(neg.search(w) for w in re.findall(r"[\w']+", phrase)[:reach]):
+            reach = 1 if _TG_REPORTING.match(m.group()) else 2
+            words = [w for w in re.findall(r"[\w']+", phrase) if w not in _TG_PARTICLES]
+            if any(neg.search(w) for w in words[:reach]):
                 return False
         return True
 
@@ -599,18 +628,27 @@ class StereotypeRules:
         return False
 
     def _is_label(self, text: str, start: int, end: int, lang: str) -> bool:
-        """A label naming what follows as a myth or stereotype: "Myth #1:", "Опасный миф:",
-        "Афсонаи якум:", "### Stereotype 3 -": at most ``_LABEL_WORDS`` words, the label noun
-        first or second, and no phrase rejecting the debunking ("Хватит мифов:"). A clause that
-        says something about stereotypes ("Stereotypes exist for a reason:") is not a label."""
+        """A label naming what follows as a myth or stereotype: "Myth #1:", "A common myth:",
+        "Top 5 myths:", "5 myths about women:", "Самый опасный миф:", "Яке аз афсонаҳо:",
+        "Қолаби маъмул дар ҷомеа:". At most ``_LABEL_WORDS`` words, no phrase rejecting the
+        debunking ("Хватит мифов:", "Call it a stereotype:"), and a valid label noun followed by
+        nothing but numbering ("Myth 1 of 10"), a Tajik izofa modifier ("афсонаи якум") and a
+        short phrase on what the myths are about. A clause that says something about stereotypes
+        ("Stereotypes exist for a reason:") is not a label."""
         words = list(_WORD_RE.finditer(text, start, end))
         if not words or len(words) > _LABEL_WORDS or self._false[lang].search(text, start, end):
             return False
-        head = words[min(1, len(words) - 1)].end()  # the label noun is the first or second word
-        return any(
-            m.start() < head and self._valid_marker(m, text, start, end, lang)
-            for m in self._label[lang].finditer(text, start, end)
-        )
+        for m in self._label[lang].finditer(text, start, end):
+            tail = [w.group() for w in words if w.start() >= m.end()]
+            if lang == "tg" and m.group().endswith("и") and tail:
+                tail = tail[1:]  # izofa: "қолаби маъмул", "афсонаи якум"
+            while tail and (tail[0].isdigit() or tail[0] in _NUMBERING):
+                tail = tail[1:]
+            if tail and not (tail[0] in _LABEL_PREPOSITIONS and len(tail) <= _LABEL_PHRASE_WORDS):
+                continue
+            if self._valid_marker(m, text, start, end, lang):
+                return True
+        return False
 
 
 @dataclass(frozen=True)

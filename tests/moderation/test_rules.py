@@ -331,3 +331,65 @@ def test_little_or_no_evidence_is_still_a_negation() -> None:
 )
 def test_a_negation_that_affirms_does_not_negate(text: str, lang: str) -> None:
     assert statuses(text, lang) == {"asserted"}
+
+
+# Fourth review: a concession only when it ends its clause; an emphatic negation hides only its
+# own words, and none in a question; labels of up to six words; a clause opening "it is a myth
+# that ..." points forward; Tajik particles between a marker and its negated verb.
+@pytest.mark.parametrize(
+    ("text", "lang"),
+    [
+        ("Some say a good wife obeys her husband, but it's true that wives need more rest.", "en"),
+        ("Мегӯянд, ки зан бояд ба шавҳар итоат кунад, аммо ин дуруст нест.", "tg"),
+        ("Говорят, что жена должна слушаться мужа, но это правда не для всех.", "ru"),
+        ("Isn't it a myth that women are too emotional to lead?", "en"),
+        ("A common myth: a good wife obeys her husband.", "en"),
+        ("Top 5 myths: a good wife obeys her husband.", "en"),
+        ("5 myths about women: a good wife obeys her husband.", "en"),
+        ("Myth 1 of 10: a good wife obeys her husband.", "en"),
+        ("One of the most common myths: a good wife obeys her husband.", "en"),
+        ("Самый опасный миф: жена должна слушаться мужа.", "ru"),
+        ("Мифы о женщинах: жена должна слушаться мужа.", "ru"),
+        ("Яке аз афсонаҳо: зан бояд ба шавҳар итоат кунад.", "tg"),
+        ("Қолаби маъмул дар ҷомеа: зан бояд ба шавҳар итоат кунад.", "tg"),
+        ("Зан бояд ба шавҳар итоат кунад — ин ҳам афсона аст.", "tg"),
+        # "that" opening a relative clause still refers back
+        ("A woman's place is in the kitchen — it's a stereotype that hurts families.", "en"),
+    ],
+)
+def test_fourth_review_debunking_stays_debunked(text: str, lang: str) -> None:
+    assert statuses(text, lang) == {"debunked"}
+
+
+@pytest.mark.parametrize(
+    ("text", "lang"),
+    [
+        ("Недаром не жена должна слушаться мужа, а муж жену.", "ru"),
+        ("Разве не миф, что жена должна слушаться мужа?", "ru"),
+    ],
+)
+def test_a_negation_beside_an_emphatic_one_or_in_a_question_negates(text: str, lang: str) -> None:
+    assert statuses(text, lang) == {"negated"}
+
+
+@pytest.mark.parametrize(
+    ("text", "lang"),
+    [
+        ("Forget the myths: a good wife obeys her husband.", "en"),
+        ("So what if it's a stereotype: a good wife obeys her husband.", "en"),
+        ("Stereotypes about women are true: a good wife obeys her husband.", "en"),
+        ("Пусть это стереотип: жена должна слушаться мужа.", "ru"),
+        ("Забудьте мифы: жена должна слушаться мужа.", "ru"),
+        ("Зан бояд ба шавҳар итоат кунад — ин дурӯғ ҳам нест.", "tg"),
+        ("A woman's place is in the kitchen: it is a myth that women can't lead.", "en"),
+        ("A good wife obeys her husband: it's a stereotype that wives are lazy.", "en"),
+    ],
+)
+def test_fourth_review_stereotypes_are_asserted(text: str, lang: str) -> None:
+    assert "asserted" in statuses(text, lang)
+
+
+def test_a_forward_pointing_marker_distances_only_its_own_clause() -> None:
+    text = normalise("Men's health hotline: it is a myth that strong men never ask for help.").text
+    ((start, end),) = RULES.distanced_ranges(text, "en")  # the clause after the colon only
+    assert text[start:end].strip() == text[text.index("it is") :]
