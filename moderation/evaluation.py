@@ -53,11 +53,8 @@ def _top_category(a: Assessment) -> str:
     return max(a.categories, key=lambda c: a.categories[c])
 
 
-def evaluate_rows(moderator: Moderator, rows: Sequence[LabelledText], examples: int = 4) -> dict[str, Any]:
-    """Full report on labelled rows (normally the corpus test split).
-
-    A row counts as flagged when the decision is review or block.
-    """
+def _assess_rows(moderator: Moderator, rows: Sequence[LabelledText]) -> list[tuple[LabelledText, Assessment]]:
+    """Each row with its assessment (rows grouped by language and kind, assessed with both given)."""
     results: list[tuple[LabelledText, Assessment]] = []
     for lang in LANGUAGES:
         for kind in ("article", "ad"):
@@ -65,6 +62,21 @@ def evaluate_rows(moderator: Moderator, rows: Sequence[LabelledText], examples: 
             if group:
                 res = moderator.assess_many([r.text for r in group], kind=kind, lang=lang, explain=False)
                 results.extend(zip(group, res, strict=True))
+    return results
+
+
+def evaluate_rows(moderator: Moderator, rows: Sequence[LabelledText], examples: int = 4) -> dict[str, Any]:
+    """Full report on labelled rows (normally the corpus test split).
+
+    A row counts as flagged when the decision is review or block.
+    """
+    return _report(_assess_rows(moderator, rows), moderator, examples)
+
+
+def _report(
+    results: Sequence[tuple[LabelledText, Assessment]], moderator: Moderator, examples: int
+) -> dict[str, Any]:
+    """``evaluate_rows``'s report on assessed rows; ``moderator`` gives the version and policy."""
     by_lang: dict[str, Any] = {}
     for lang in LANGUAGES:
         lr = [(r, a) for r, a in results if r.lang == lang]
@@ -159,6 +171,43 @@ def evaluate_rows(moderator: Moderator, rows: Sequence[LabelledText], examples: 
         "gate": gate,
         "confusions": confusions,
         "policy": moderator.policy.to_dict(),
+    }
+
+
+def cross_validate_corpus(
+    corpus_dir: str | Path | None = None, folds: int = 5, seed: int = 0
+) -> dict[str, Any]:
+    """The production model, cross-validated on the corpus **train** split only.
+
+    This is the figure rules, features, parameters and thresholds are chosen on
+    (docs/moderation_eval.md); the test split is never read here. The train rows are split into
+    ``folds`` folds stratified by language and label (shuffled with ``seed``); for each fold a
+    model is trained on the other folds with the default parameters and the held-out rows are
+    assessed under the configured policy. ``report`` is ``evaluate_rows``'s report on the pooled
+    out-of-fold assessments; ``folds`` gives each fold's lowest per-language F1.
+    """
+    from sklearn.model_selection import StratifiedKFold
+
+    from moderation.training import train_model
+
+    rows = [r for r in load_corpus(corpus_dir) if r.split != "test"]
+    strata = [f"{r.lang}:{r.label}" for r in rows]
+    pooled: list[tuple[LabelledText, Assessment]] = []
+    per_fold: list[float] = []
+    started = time.perf_counter()
+    splitter = StratifiedKFold(n_splits=folds, shuffle=True, random_state=seed)
+    moderator = Moderator(None, "cross-validation")
+    for k, (fit_idx, held_idx) in enumerate(splitter.split(rows, strata)):
+        fold = Moderator(train_model([rows[i] for i in fit_idx]), f"cross-validation fold {k + 1}")
+        assessed = _assess_rows(fold, [rows[i] for i in held_idx])
+        per_fold.append(_report(assessed, fold, 0)["gate"]["f1_min_lang"])
+        pooled.extend(assessed)
+    return {
+        "rows": len(rows),
+        "folds": per_fold,
+        "seed": seed,
+        "report": _report(pooled, moderator, 4),
+        "seconds": round(time.perf_counter() - started, 1),
     }
 
 
@@ -309,48 +358,51 @@ def cross_validate_edos(
     }
 
 
+def _render_tables(rep: dict[str, Any], out: list[str], where: str) -> None:
+    """The language, hard-case and category tables of an ``evaluate_rows`` report."""
+    out.append("| language | n | precision | recall | F1 | hard cases | FPR on hard cases | ECE |")
+    out.append("|---|---|---|---|---|---|---|---|")
+    for lang, m in rep["by_lang"].items():
+        out.append(
+            f"| {lang} | {m['n']} | {m['precision']:.3f} | {m['recall']:.3f} | "
+            f"**{m['f1']:.3f}** | {m['hard_cases']} | **{m['hard_fpr']:.1%}** | "
+            f"{m['ece']:.3f} |"
+        )
+    detected = ", ".join(f"{lang} {m['lang_detection_accuracy']:.1%}" for lang, m in rep["by_lang"].items())
+    o = rep["overall"]
+    out.append(
+        f"| all | {rep['n']} | {o['precision']:.3f} | {o['recall']:.3f} | "
+        f"{o['f1']:.3f} | | {rep['gate']['hard_fpr']:.1%} | {o['ece']:.3f} |"
+    )
+    out.append("")
+    out.append(
+        "Rows are assessed with their language given; language detection on the same rows "
+        f"(language not given): {detected}.\n"
+    )
+    out.append("| hard case | n | flagged (false positives) |\n|---|---|---|")
+    for hc, m in rep["hard_cases"].items():
+        out.append(f"| {hc} | {m['n']} | {m['fpr']:.1%} |")
+    out.append("")
+    out.append(
+        "| category | n | detected (flagged) | precision | recall | F1 (flagged with the "
+        "right top category) |\n|---|---|---|---|---|---|"
+    )
+    for cat, m in rep["by_category"].items():
+        out.append(
+            f"| {cat} | {m['n']} | {m['detected']:.1%} | {m['precision']:.3f} | "
+            f"{m['recall']:.3f} | {m['f1']:.3f} |"
+        )
+    out.append("")
+    out.append(f"Decisions on the {where}: {rep['decisions']}.\n")
+
+
 def render_markdown(report: dict[str, Any]) -> str:
     """The evaluation report as Markdown tables (for docs/moderation_eval.md)."""
     out: list[str] = []
     corpus = report.get("corpus_test")
     if corpus:
         out.append(f"Model `{corpus['model_version']}`, corpus test split: {corpus['n']} rows.\n")
-        out.append("| language | n | precision | recall | F1 | hard cases | FPR on hard cases | ECE |")
-        out.append("|---|---|---|---|---|---|---|---|")
-        for lang, m in corpus["by_lang"].items():
-            out.append(
-                f"| {lang} | {m['n']} | {m['precision']:.3f} | {m['recall']:.3f} | "
-                f"**{m['f1']:.3f}** | {m['hard_cases']} | **{m['hard_fpr']:.1%}** | "
-                f"{m['ece']:.3f} |"
-            )
-        detected = ", ".join(
-            f"{lang} {m['lang_detection_accuracy']:.1%}" for lang, m in corpus["by_lang"].items()
-        )
-        o = corpus["overall"]
-        out.append(
-            f"| all | {corpus['n']} | {o['precision']:.3f} | {o['recall']:.3f} | "
-            f"{o['f1']:.3f} | | {corpus['gate']['hard_fpr']:.1%} | {o['ece']:.3f} |"
-        )
-        out.append("")
-        out.append(
-            "Rows are assessed with their language given; language detection on the same rows "
-            f"(language not given): {detected}.\n"
-        )
-        out.append("| hard case | n | flagged (false positives) |\n|---|---|---|")
-        for hc, m in corpus["hard_cases"].items():
-            out.append(f"| {hc} | {m['n']} | {m['fpr']:.1%} |")
-        out.append("")
-        out.append(
-            "| category | n | detected (flagged) | precision | recall | F1 (flagged with the "
-            "right top category) |\n|---|---|---|---|---|---|"
-        )
-        for cat, m in corpus["by_category"].items():
-            out.append(
-                f"| {cat} | {m['n']} | {m['detected']:.1%} | {m['precision']:.3f} | "
-                f"{m['recall']:.3f} | {m['f1']:.3f} |"
-            )
-        out.append("")
-        out.append(f"Decisions on the test split: {corpus['decisions']}.\n")
+        _render_tables(corpus, out, "test split")
         for key, title in (
             ("false_negatives", "Missed stereotypes"),
             ("false_positives", "Acceptable texts flagged"),
@@ -363,6 +415,15 @@ def render_markdown(report: dict[str, Any]) -> str:
                     f"{ex['score']:.2f}, {ex['decision']}): {ex['text']}"
                 )
             out.append("")
+    corpus_cv = report.get("corpus_cv")
+    if corpus_cv and "report" in corpus_cv:
+        folds = " / ".join(f"{f:.3f}" for f in corpus_cv["folds"])
+        out.append(
+            f"Corpus train split, {len(corpus_cv['folds'])}-fold cross-validation ({corpus_cv['rows']} "
+            f"rows, stratified by language and label, seed {corpus_cv['seed']}, test split not read): "
+            f"pooled out-of-fold assessments; lowest per-language F1 by fold {folds}.\n"
+        )
+        _render_tables(corpus_cv["report"], out, "train split (out of fold)")
     edos = report.get("edos_task_a")
     if edos and "macro_f1" in edos:
         ref = edos["reference"]

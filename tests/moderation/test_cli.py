@@ -177,6 +177,33 @@ def test_evaluate_edos_cv_reports_the_cross_validation(
     assert "3-fold cross-validation on train+dev (600 rows, seed 0, test split not read)" in result.output
 
 
+def test_evaluate_corpus_cv_reports_the_train_split_cross_validation(
+    trained_registry: tuple[Path, str],
+    corpus_dir: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """``--corpus-cv`` cross-validates on the train split (here 2 folds) and renders its tables."""
+    from moderation import evaluation
+
+    real = evaluation.cross_validate_corpus
+    monkeypatch.setattr(evaluation, "cross_validate_corpus", lambda corpus: real(corpus, folds=2))
+    root, _ = trained_registry
+    result = CliRunner().invoke(
+        cli,
+        ["evaluate", "--registry", str(root), "--corpus", str(corpus_dir), "--corpus-cv", "--markdown"],
+    )
+    assert result.exit_code == 0, result.output
+    n_train = sum(
+        '"split": "test"' not in line
+        for lang in ("en", "ru", "tg")
+        for line in (corpus_dir / f"{lang}.jsonl").read_text(encoding="utf-8").splitlines()
+        if line.strip()
+    )
+    assert f"Corpus train split, 2-fold cross-validation ({n_train} rows" in result.output
+    assert "Decisions on the train split (out of fold)" in result.output
+    assert result.output.count("| language |") == 2  # the test split's table and the CV's
+
+
 # ---- --corpus must exist; the gate refuses an unusable evaluation set --------------------
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections import Counter
 from pathlib import Path
 
 import pytest
@@ -42,6 +43,35 @@ def test_test_split_rows_are_never_trained_on(corpus_dir: Path) -> None:
     assert any(r.split == "test" for r in rows)
     with pytest.raises(ValueError, match="test"):
         train_model(rows)
+
+
+def test_cross_validation_holds_out_each_train_row_once_and_never_reads_test(
+    corpus_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``evaluate --corpus-cv``: every fold trains on train rows only, each train row is
+    assessed once out of fold, and the figures are reproducible."""
+    from moderation import evaluation, training
+
+    small = small_corpus(corpus_dir, tmp_path / "corpus", per_lang=60)
+    fitted: list[list[LabelledText]] = []
+    real = training.train_model
+
+    def recording(rows: list[LabelledText], params: object = None) -> object:
+        fitted.append(list(rows))
+        return real(rows)
+
+    monkeypatch.setattr(training, "train_model", recording)
+    report = evaluation.cross_validate_corpus(small, folds=3)
+    train_rows = [r for r in load_corpus(small) if r.split != "test"]
+    assert report["rows"] == report["report"]["n"] == len(train_rows) == 180
+    assert len(fitted) == 3 and len(report["folds"]) == 3
+    assert all(r.split == "train" for rows in fitted for r in rows)
+    # each row is left out of exactly one fold's training
+    assert Counter(r.id for rows in fitted for r in rows) == {r.id: 2 for r in train_rows}
+    assert set(report["report"]["by_lang"]) == {"en", "ru", "tg"}
+    again = evaluation.cross_validate_corpus(small, folds=3)
+    assert again["report"]["by_lang"] == report["report"]["by_lang"]
+    assert again["folds"] == report["folds"]
 
 
 def test_moderator_decisions_are_read_and_change_the_model(corpus_dir: Path, tmp_path: Path) -> None:
