@@ -492,9 +492,7 @@ class StereotypeRules:
         # "There's no doubt that ...", "Нет сомнений, что ...", "Шак нест, ки ...": a negation
         # that affirms (``emphatic``) negates nothing, though another negation beside it still
         # does ("Недаром не женщины ..."); in a question it negates ("Разве не миф, что ...?")
-        clauses = view.clauses
-        question = text[clauses[0][0] : clauses[-1][1]].rstrip().endswith("?")
-        negated = bool(neg.search(window if question else self._emphatic[lang].sub(" ", window)))
+        negated = bool(neg.search(window if view.question else self._emphatic[lang].sub(" ", window)))
         if lang == "tg":
             # Tajik is verb-final: a negated verb follows the match ("... муҳаббат нестанд")
             after = " ".join(re.findall(r"[\w']+", text[end : min(c_end, end + _WINDOW_CHARS)])[:2])
@@ -524,12 +522,13 @@ class StereotypeRules:
         clauses = self._clauses(text, s_start, s_end, lang)
         n = len(clauses)
         quotes = [m.start() for m in _QUOTE_MARK.finditer(text, s_start, s_end)]
+        question = _is_question(text, s_start, s_end)
         endorse = self._endorse[lang]
         endorsed = [bool(endorse.search(text, a, b)) for a, b, _ in clauses]
         if self._rebuttal[lang].match(text, s_end) and not any(endorsed):
-            return _SentenceView(clauses, [True] * n, endorsed, quotes)
+            return _SentenceView(clauses, [True] * n, endorsed, quotes, question)
         if not self._debunk[lang].search(text, s_start, s_end):
-            return _SentenceView(clauses, [False] * n, endorsed, quotes)
+            return _SentenceView(clauses, [False] * n, endorsed, quotes, question)
         marked = [
             not e and self._marker_in(text, a, b, lang)
             for (a, b, _), e in zip(clauses, endorsed, strict=True)
@@ -566,7 +565,7 @@ class StereotypeRules:
             # "Men are born leaders - it's a cliche, but it's true": nothing before it is distanced
             if clauses[i - 1][2] == "," and self._concession[lang].match(text, clauses[i][0], clauses[i][1]):
                 covered[:i] = [False] * i
-        return _SentenceView(clauses, covered, endorsed, quotes)
+        return _SentenceView(clauses, covered, endorsed, quotes, question)
 
     def _debunked_stretches(self, text: str, s_start: int, s_end: int, lang: str) -> list[tuple[int, int]]:
         """The stretches of the sentence [s_start, s_end) that report or debunk a view (``_view``)."""
@@ -654,12 +653,13 @@ class StereotypeRules:
 @dataclass(frozen=True)
 class _SentenceView:
     """One sentence's clauses ([start, end, break]), whether each reports or debunks a view,
-    whether each holds an endorsement, and where its quotation marks are."""
+    whether each holds an endorsement, where its quotation marks are, and whether it is a question."""
 
     clauses: list[tuple[int, int, str]]
     covered: list[bool]
     endorsed: list[bool]
     quotes: list[int]
+    question: bool  # the sentence ends with a question mark
     starts: list[int] = field(default_factory=list)  # clause starts, for clause_at
 
     def __post_init__(self) -> None:
@@ -670,6 +670,16 @@ class _SentenceView:
 
     def quotes_before(self, index: int) -> int:
         return bisect_left(self.quotes, index)
+
+
+def _is_question(text: str, start: int, end: int) -> bool:
+    """Whether the sentence [start, end) ends with a "?" among its closing punctuation ("...?!")."""
+    k = end
+    while k > start and (text[k - 1].isspace() or text[k - 1] in ".!?;\"')»"):
+        k -= 1
+        if text[k] == "?":
+            return True
+    return False
 
 
 def starts_in(starts: list[int], spans: list[tuple[int, int]]) -> list[bool]:

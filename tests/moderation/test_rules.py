@@ -366,6 +366,7 @@ def test_fourth_review_debunking_stays_debunked(text: str, lang: str) -> None:
     [
         ("Недаром не жена должна слушаться мужа, а муж жену.", "ru"),
         ("Разве не миф, что жена должна слушаться мужа?", "ru"),
+        ("Разве не миф, что жена должна слушаться мужа?!", "ru"),
     ],
 )
 def test_a_negation_beside_an_emphatic_one_or_in_a_question_negates(text: str, lang: str) -> None:
