@@ -91,25 +91,13 @@ _TG_CLAUSE_END = re.compile(r",|\bки\b")
 # "or not" after a marker ("stereotype or not, ..."); Tajik "ё не" is "е не" once normalised
 _OR_NOT_ANY = re.compile(r"\b(?:or\s+not|or\s+no\s+(?:myths?|stereotypes?)|или\s+нет|е\s+не)\b")
 _OR_NOT = re.compile(r"\s*(?:or\s+not|or\s+no\s+(?:myths?|stereotypes?)|или\s+нет|е\s+не)\b")
-# words that may follow a label noun: numbering ("Myth 1 of 10:", "Миф номер один:")
-_NUMBERING_WORDS = {
-    "en": "number no one two three four five six seven eight nine ten of first second third fourth fifth",
-    "ru": "номер один два три четыре пять шесть семь восемь девять десять из первый второй третий",
-    "tg": "рақами як ду се чор панҷ шаш ҳафт ҳашт нӯҳ даҳ аз якум дуюм сеюм чорум панҷум",
-}
-_NUMBERING = frozenset(w.translate(_TABLE) for words in _NUMBERING_WORDS.values() for w in words.split())
-# ... or a short phrase naming what the myths are about ("5 myths about women:", "Мифы о мужчинах:")
-_LABEL_PREPOSITIONS = frozenset(
-    _w.translate(_TABLE) for _w in ["about", "on", "of", "о", "об", "обо", "про", "дар", "оид", "доир"]
-)
-_LABEL_PHRASE_WORDS = 3  # the preposition and at most two words
-# Tajik words that may stand between a marker and its negated verb ("ин дурӯғ ҳам нест")
-_TG_PARTICLES = frozenset(_w.translate(_TABLE) for _w in ("ҳам", "ҳаргиз", "албатта"))
-# Tajik reporting markers ("мегӯянд", "гӯё"): a negation right after them belongs to the report
-_TG_REPORTING = re.compile(
-    r"(?:гӯё|мегӯянд|мегуфт|гуфтан|баъзеҳо|бисёриҳо|гумон|ки\s+гуфт)".translate(_TABLE)
-)
+_LABEL_PHRASE_WORDS = 4  # "Myths about women and men:": a preposition and at most three words
 _MIN_QUOTED_WORDS = 3  # a shorter quotation is often a name or a scare-quoted word
+
+
+def _words(pattern: str) -> re.Pattern[str]:
+    """A rules.yaml pattern for whole words (used with ``fullmatch``)."""
+    return re.compile(f"(?:{_expand(pattern)})")
 
 
 def _fold(pattern: str) -> str:
@@ -329,6 +317,21 @@ class StereotypeRules:
         self._emphatic = {k: re.compile(_expand(v["emphatic_negations"])) for k, v in langs.items()}
         # "..: it is a myth that ...": a marker clause that points forward, not back
         self._cataphoric = {k: re.compile(_expand(v["cataphoric_markers"])) for k, v in langs.items()}
+        # "Разве не миф, что ...?": a question, in which an emphatic negation negates
+        self._question = {k: re.compile(_expand(v["question_openers"])) for k, v in langs.items()}
+        # the words a label may hold besides its noun ("A common myth:", "5 myths about women:")
+        self._label_words = {
+            k: tuple(
+                _words(v[key])
+                for key in ("label_modifiers", "label_followers", "label_prepositions", "label_topics")
+            )
+            for k, v in langs.items()
+        }
+        # Tajik: particles between a marker and its negated verb, copulas that end the marker's
+        # phrase, and reporting markers after which only the next word can negate them
+        self._particles = {k: _words(v["marker_particles"]) for k, v in langs.items()}
+        self._copulas = {k: _words(v["copulas"]) for k, v in langs.items()}
+        self._reporting = {k: _words(v["reporting_markers"]) for k, v in langs.items()}
         # words naming a woman, man, girl, boy or gendered family role
         self._gender = {k: re.compile(_expand(v["gender_terms"])) for k, v in langs.items()}
         self._pronouns = {k: re.compile(_expand(v["gender_pronouns"])) for k, v in langs.items()}
@@ -522,7 +525,9 @@ class StereotypeRules:
         clauses = self._clauses(text, s_start, s_end, lang)
         n = len(clauses)
         quotes = [m.start() for m in _QUOTE_MARK.finditer(text, s_start, s_end)]
-        question = _is_question(text, s_start, s_end)
+        question = bool(self._question[lang].match(text, s_start, s_end)) and _ends_with_question(
+            text, s_start, s_end
+        )
         endorse = self._endorse[lang]
         endorsed = [bool(endorse.search(text, a, b)) for a, b, _ in clauses]
         if self._rebuttal[lang].match(text, s_end) and not any(endorsed):
@@ -549,7 +554,7 @@ class StereotypeRules:
             na, nb, _ = clauses[i + 1]
             if (
                 marked[i + 1]
-                and not self._cataphoric[lang].match(text, na, nb)
+                and not self._points_forward(text, na, nb, lang)
                 and (
                     len(text[na:nb].split()) <= _BACK_REFERENCE_WORDS
                     or self._back_reference[lang].match(text, na, nb)
@@ -566,6 +571,14 @@ class StereotypeRules:
             if clauses[i - 1][2] == "," and self._concession[lang].match(text, clauses[i][0], clauses[i][1]):
                 covered[:i] = [False] * i
         return _SentenceView(clauses, covered, endorsed, quotes, question)
+
+    def _points_forward(self, text: str, start: int, end: int, lang: str) -> bool:
+        """Whether the clause [start, end) opens with a marker that points forward ("it is a myth
+        that ...", "это миф, что ...", "ин афсона аст, ки ...") to a stereotype a rule finds in
+        what follows; "... - it's a stereotype that hurts families" refers back instead. The
+        clause holds no colon or dash, so this looks at each character at most once more."""
+        m = self._cataphoric[lang].match(text, start, end)
+        return m is not None and bool(self.find(text[m.end() : end], lang))
 
     def _debunked_stretches(self, text: str, s_start: int, s_end: int, lang: str) -> list[tuple[int, int]]:
         """The stretches of the sentence [s_start, s_end) that report or debunk a view (``_view``)."""
@@ -608,8 +621,13 @@ class StereotypeRules:
             # after a reporting marker ("мегӯянд"), and never past a comma or "ки", where the
             # reported statement (with its own negations) begins
             phrase = _TG_CLAUSE_END.split(text[m.end() : min(end, m.end() + _WINDOW_CHARS)], maxsplit=1)[0]
-            reach = 1 if _TG_REPORTING.match(m.group()) else 2
-            words = [w for w in re.findall(r"[\w']+", phrase) if w not in _TG_PARTICLES]
+            reach = 1 if self._reporting[lang].fullmatch(m.group()) else 2
+            words: list[str] = []
+            for w in re.findall(r"[\w']+", phrase):
+                if self._copulas[lang].fullmatch(w):
+                    break  # "ин дурӯғ аст на ҳақиқат": the marker's own phrase ends here
+                if not self._particles[lang].fullmatch(w):
+                    words.append(w)
             if any(neg.search(w) for w in words[:reach]):
                 return False
         return True
@@ -630,20 +648,27 @@ class StereotypeRules:
         """A label naming what follows as a myth or stereotype: "Myth #1:", "A common myth:",
         "Top 5 myths:", "5 myths about women:", "Самый опасный миф:", "Яке аз афсонаҳо:",
         "Қолаби маъмул дар ҷомеа:". At most ``_LABEL_WORDS`` words, no phrase rejecting the
-        debunking ("Хватит мифов:", "Call it a stereotype:"), and a valid label noun followed by
-        nothing but numbering ("Myth 1 of 10"), a Tajik izofa modifier ("афсонаи якум") and a
-        short phrase on what the myths are about. A clause that says something about stereotypes
-        ("Stereotypes exist for a reason:") is not a label."""
+        debunking ("Хватит мифов:", "Forget the myths:"), and a valid label noun with only
+        ``label_modifiers`` before it, ``label_followers`` (numbering, Tajik izofa modifiers) right
+        after it, and then at most a preposition and ``label_topics`` or gender terms. A clause
+        that says something about stereotypes ("Stereotypes exist for a reason:", "Not just a
+        stereotype:", "Мой любимый стереотип:", "Стереотипы о женщинах верны:") is not a label."""
         words = list(_WORD_RE.finditer(text, start, end))
         if not words or len(words) > _LABEL_WORDS or self._false[lang].search(text, start, end):
             return False
+        modifiers, followers, prepositions, topics = self._label_words[lang]
+        gender = self._gender[lang]
         for m in self._label[lang].finditer(text, start, end):
+            if not all(modifiers.fullmatch(w.group()) for w in words if w.end() <= m.start()):
+                continue
             tail = [w.group() for w in words if w.start() >= m.end()]
-            if lang == "tg" and m.group().endswith("и") and tail:
-                tail = tail[1:]  # izofa: "қолаби маъмул", "афсонаи якум"
-            while tail and (tail[0].isdigit() or tail[0] in _NUMBERING):
+            while tail and followers.fullmatch(tail[0]):
                 tail = tail[1:]
-            if tail and not (tail[0] in _LABEL_PREPOSITIONS and len(tail) <= _LABEL_PHRASE_WORDS):
+            if tail and not (
+                len(tail) <= _LABEL_PHRASE_WORDS
+                and prepositions.fullmatch(tail[0])
+                and all(topics.fullmatch(w) or gender.fullmatch(w) for w in tail[1:])
+            ):
                 continue
             if self._valid_marker(m, text, start, end, lang):
                 return True
@@ -672,7 +697,7 @@ class _SentenceView:
         return bisect_left(self.quotes, index)
 
 
-def _is_question(text: str, start: int, end: int) -> bool:
+def _ends_with_question(text: str, start: int, end: int) -> bool:
     """Whether the sentence [start, end) ends with a "?" among its closing punctuation ("...?!")."""
     k = end
     while k > start and (text[k - 1].isspace() or text[k - 1] in ".!?;\"')»"):

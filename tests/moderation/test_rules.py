@@ -367,6 +367,7 @@ def test_fourth_review_debunking_stays_debunked(text: str, lang: str) -> None:
         ("Недаром не жена должна слушаться мужа, а муж жену.", "ru"),
         ("Разве не миф, что жена должна слушаться мужа?", "ru"),
         ("Разве не миф, что жена должна слушаться мужа?!", "ru"),
+        ("Магар афсона нест, ки зан бояд ба шавҳар итоат кунад?", "tg"),
     ],
 )
 def test_a_negation_beside_an_emphatic_one_or_in_a_question_negates(text: str, lang: str) -> None:
@@ -382,8 +383,9 @@ def test_a_negation_beside_an_emphatic_one_or_in_a_question_negates(text: str, l
         ("Пусть это стереотип: жена должна слушаться мужа.", "ru"),
         ("Забудьте мифы: жена должна слушаться мужа.", "ru"),
         ("Зан бояд ба шавҳар итоат кунад — ин дурӯғ ҳам нест.", "tg"),
-        ("A woman's place is in the kitchen: it is a myth that women can't lead.", "en"),
-        ("A good wife obeys her husband: it's a stereotype that wives are lazy.", "en"),
+        ("A good wife obeys her husband: it is a myth that women are too emotional to lead.", "en"),
+        ("Хорошая жена слушается мужа: это миф, что мальчики не плачут.", "ru"),
+        ("Писарон гиря намекунанд — ин афсона аст, ки зан бояд ба шавҳар итоат кунад.", "tg"),
     ],
 )
 def test_fourth_review_stereotypes_are_asserted(text: str, lang: str) -> None:
@@ -391,6 +393,57 @@ def test_fourth_review_stereotypes_are_asserted(text: str, lang: str) -> None:
 
 
 def test_a_forward_pointing_marker_distances_only_its_own_clause() -> None:
-    text = normalise("Men's health hotline: it is a myth that strong men never ask for help.").text
+    text = normalise("Parenting tips: it is a myth that boys must not cry.").text
     ((start, end),) = RULES.distanced_ranges(text, "en")  # the clause after the colon only
     assert text[start:end].strip() == text[text.index("it is") :]
+
+
+# Fifth review: tag questions keep an emphatic negation affirming; a concession followed by more
+# punctuation or a word still takes the distancing back; a label has only label words around its
+# noun; "Forget the myths" rejects the debunking only as a whole clause; a forward-pointing
+# clause needs a stereotype after "that"; a Tajik copula ends the marker's phrase.
+@pytest.mark.parametrize(
+    ("text", "lang"),
+    [
+        ("It's no secret that women are too emotional to lead, is it?", "en"),
+        ("Never forget that a woman's place is in the kitchen, okay?", "en"),
+        ("Нет сомнений, что хорошая жена слушается мужа, не так ли?", "ru"),
+        ("Шак нест, ки зан бояд ба шавҳар итоат кунад, дуруст?", "tg"),
+        ("Women are too emotional to lead - it's a cliche, but it's true: ask any manager.", "en"),
+        ("Women are too emotional to lead - it's a cliche, but it's true, ladies.", "en"),
+        ("Women are too emotional to lead - a stereotype, but a true one - ask any manager.", "en"),
+        ("Хорошая жена слушается мужа — это стереотип, но это правда жизни.", "ru"),
+        ("Хорошая жена слушается мужа — это стереотип, однако это правда; спросите любого.", "ru"),
+        ("Зан бояд ба шавҳар итоат кунад — ин қолаб аст, аммо ин рост аст, духтарон.", "tg"),
+        ("Not just a stereotype: a good wife obeys her husband.", "en"),
+        ("What feminists call a myth: a good wife obeys her husband.", "en"),
+        ("My favourite stereotype: a good wife obeys her husband.", "en"),
+        ("Stereotypes about women work: a good wife obeys her husband.", "en"),
+        ("Не просто стереотип: хорошая жена слушается мужа.", "ru"),
+        ("Я люблю стереотипы: хорошая жена слушается мужа.", "ru"),
+        ("Самый правдивый стереотип: хорошая жена слушается мужа.", "ru"),
+        ("Стереотипы о женщинах верны: хорошая жена слушается мужа.", "ru"),
+        ("Қолаби дуруст: зан бояд ба шавҳар итоат кунад.", "tg"),
+        ("Ин афсона ҳаргиз нест, зан бояд ба шавҳар итоат кунад.", "tg"),
+    ],
+)
+def test_fifth_review_stereotypes_are_asserted(text: str, lang: str) -> None:
+    assert "asserted" in statuses(text, lang)
+
+
+@pytest.mark.parametrize(
+    ("text", "lang"),
+    [
+        ("Myths about women and men: a good wife obeys her husband.", "en"),
+        ("Один из самых распространённых мифов: жена должна слушаться мужа.", "ru"),
+        ("Афсонаҳо дар бораи занон: зан бояд ба шавҳар итоат кунад.", "tg"),
+        ("Forget the myth that women are too emotional to lead.", "en"),
+        ("Забудьте миф о том, что жена должна слушаться мужа.", "ru"),
+        ("Пусть миф о том, что жена должна слушаться мужа, уйдёт в прошлое.", "ru"),
+        ("A woman's place is in the kitchen - it's a myth that many women still believe.", "en"),
+        ("Зан бояд ба шавҳар итоат кунад — ин дурӯғ аст на ҳақиқат.", "tg"),
+        ("Мегӯянд, ки зан бояд ба шавҳар итоат кунад, аммо ин рост аст, ки занон хаста мешаванд.", "tg"),
+    ],
+)
+def test_fifth_review_debunking_stays_debunked(text: str, lang: str) -> None:
+    assert statuses(text, lang) == {"debunked"}
