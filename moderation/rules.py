@@ -91,7 +91,7 @@ _TG_CLAUSE_END = re.compile(r",|\bки\b")
 # "or not" after a marker ("stereotype or not, ..."); Tajik "ё не" is "е не" once normalised
 _OR_NOT_ANY = re.compile(r"\b(?:or\s+not|or\s+no\s+(?:myths?|stereotypes?)|или\s+нет|е\s+не)\b")
 _OR_NOT = re.compile(r"\s*(?:or\s+not|or\s+no\s+(?:myths?|stereotypes?)|или\s+нет|е\s+не)\b")
-_LABEL_PHRASE_WORDS = 4  # "Myths about women and men:": a preposition and at most three words
+_LABEL_PHRASE_WORDS = 5  # "Афсонаҳо дар бораи занон ва мардон:": a preposition and four words
 _MIN_QUOTED_WORDS = 3  # a shorter quotation is often a name or a scare-quoted word
 
 
@@ -317,6 +317,7 @@ class StereotypeRules:
         self._emphatic = {k: re.compile(_expand(v["emphatic_negations"])) for k, v in langs.items()}
         # "..: it is a myth that ...": a marker clause that points forward, not back
         self._cataphoric = {k: re.compile(_expand(v["cataphoric_markers"])) for k, v in langs.items()}
+        self._forward_subject = {k: re.compile(_expand(v["forward_subject"])) for k, v in langs.items()}
         # "Разве не миф, что ...?": a question, in which an emphatic negation negates
         self._question = {k: re.compile(_expand(v["question_openers"])) for k, v in langs.items()}
         # the words a label may hold besides its noun ("A common myth:", "5 myths about women:")
@@ -490,12 +491,15 @@ class StereotypeRules:
         # the three words before the match, within its clause ("It's no myth: a good wife ..."
         # does not negate what follows the colon); "stereotype or not, ..." negates nothing
         before = text[max(c_start, start - _WINDOW_CHARS) : start]
+        # "There's no doubt that ...", "Нет сомнений, что ...", "Афсона ҳаргиз нест, ки ...": a
+        # negation that affirms (``emphatic``) negates nothing, though another negation beside it
+        # still does ("Недаром не женщины ..."); in a question opening with a doubting word it
+        # negates ("Разве не миф, что ...?")
+        if not view.question:
+            before = self._emphatic[lang].sub(" ", before)
         window = " ".join(re.findall(r"[\w']+", _OR_NOT_ANY.sub(" ", before))[-3:])
         neg = self._negation[lang]
-        # "There's no doubt that ...", "Нет сомнений, что ...", "Шак нест, ки ...": a negation
-        # that affirms (``emphatic``) negates nothing, though another negation beside it still
-        # does ("Недаром не женщины ..."); in a question it negates ("Разве не миф, что ...?")
-        negated = bool(neg.search(window if view.question else self._emphatic[lang].sub(" ", window)))
+        negated = bool(neg.search(window))
         if lang == "tg":
             # Tajik is verb-final: a negated verb follows the match ("... муҳаббат нестанд")
             after = " ".join(re.findall(r"[\w']+", text[end : min(c_end, end + _WINDOW_CHARS)])[:2])
@@ -575,10 +579,18 @@ class StereotypeRules:
     def _points_forward(self, text: str, start: int, end: int, lang: str) -> bool:
         """Whether the clause [start, end) opens with a marker that points forward ("it is a myth
         that ...", "это миф, что ...", "ин афсона аст, ки ...") to a stereotype a rule finds in
-        what follows; "... - it's a stereotype that hurts families" refers back instead. The
+        what follows, or (English) "that" is followed by a gender term; "... - it's a stereotype
+        that hurts families" refers back instead. The
         clause holds no colon or dash, so this looks at each character at most once more."""
         m = self._cataphoric[lang].match(text, start, end)
-        return m is not None and bool(self.find(text[m.end() : end], lang))
+        if m is None:
+            return False
+        # "...: it's a myth that wives can do as they please": "that" opens a statement about
+        # women or men even when no rule knows it (``forward_subject``, English)
+        subject = self._forward_subject[lang].match(text, m.end(), end)
+        if subject is not None and self._gender[lang].match(text, subject.end(), end):
+            return True
+        return bool(self.find(text[m.end() : end], lang))
 
     def _debunked_stretches(self, text: str, s_start: int, s_end: int, lang: str) -> list[tuple[int, int]]:
         """The stretches of the sentence [s_start, s_end) that report or debunk a view (``_view``)."""
@@ -658,17 +670,23 @@ class StereotypeRules:
             return False
         modifiers, followers, prepositions, topics = self._label_words[lang]
         gender = self._gender[lang]
-        for m in self._label[lang].finditer(text, start, end):
-            if not all(modifiers.fullmatch(w.group()) for w in words if w.end() <= m.start()):
-                continue
-            tail = [w.group() for w in words if w.start() >= m.end()]
-            while tail and followers.fullmatch(tail[0]):
-                tail = tail[1:]
-            if tail and not (
+
+        def phrase(tail: list[str]) -> bool:  # nothing, or "about women and men"
+            return not tail or (
                 len(tail) <= _LABEL_PHRASE_WORDS
-                and prepositions.fullmatch(tail[0])
+                and bool(prepositions.fullmatch(tail[0]))
                 and all(topics.fullmatch(w) or gender.fullmatch(w) for w in tail[1:])
-            ):
+            )
+
+        for m in self._label[lang].finditer(text, start, end):
+            head = [w.group() for w in words if w.end() <= m.start()]
+            if not all(modifiers.fullmatch(w) or gender.fullmatch(w) for w in head):
+                continue  # "Gender stereotypes:", not "My favourite stereotype:"
+            tail = [w.group() for w in words if w.start() >= m.end()]
+            n = 0  # followers first ("Myth 1 of 10"), or not ("Myths of marriage")
+            while n < len(tail) and followers.fullmatch(tail[n]):
+                n += 1
+            if not any(phrase(tail[k:]) for k in range(n + 1)):
                 continue
             if self._valid_marker(m, text, start, end, lang):
                 return True
@@ -684,7 +702,7 @@ class _SentenceView:
     covered: list[bool]
     endorsed: list[bool]
     quotes: list[int]
-    question: bool  # the sentence ends with a question mark
+    question: bool  # the sentence opens with a doubting word ("Разве ...") and ends with "?"
     starts: list[int] = field(default_factory=list)  # clause starts, for clause_at
 
     def __post_init__(self) -> None:

@@ -392,8 +392,15 @@ def test_fourth_review_stereotypes_are_asserted(text: str, lang: str) -> None:
     assert "asserted" in statuses(text, lang)
 
 
-def test_a_forward_pointing_marker_distances_only_its_own_clause() -> None:
-    text = normalise("Parenting tips: it is a myth that boys must not cry.").text
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Parenting tips: it is a myth that boys must not cry.",  # a rule finds the stereotype
+        "Men's health hotline: it is a myth that strong men never ask for help.",  # a gender term
+    ],
+)
+def test_a_forward_pointing_marker_distances_only_its_own_clause(text: str) -> None:
+    text = normalise(text).text
     ((start, end),) = RULES.distanced_ranges(text, "en")  # the clause after the colon only
     assert text[start:end].strip() == text[text.index("it is") :]
 
@@ -447,3 +454,60 @@ def test_fifth_review_stereotypes_are_asserted(text: str, lang: str) -> None:
 )
 def test_fifth_review_debunking_stays_debunked(text: str, lang: str) -> None:
     assert statuses(text, lang) == {"debunked"}
+
+
+# Sixth review: "Forget the myths," before a comma; forward-pointing clauses about women or men;
+# concessions with an aside; "Афсона ҳаргиз нест, ки"; only doubting questions negate; common
+# headings are labels; "гумон мекунанд" reports; a Tajik concession with a negated copula.
+@pytest.mark.parametrize(
+    ("text", "lang"),
+    [
+        ("Пусть это и стереотип, а хорошая жена слушается мужа.", "ru"),
+        ("Забудьте стереотипы, хорошая жена слушается мужа.", "ru"),
+        ("Forget the myths, a good wife obeys her husband.", "en"),
+        ("A good wife obeys her husband: it's a myth that wives can do as they please.", "en"),
+        ("Women are too emotional to lead - it's a cliche, but it's true, not a myth.", "en"),
+        ("Women are too emotional to lead - it's a cliche, but it's true in most cases.", "en"),
+        ("Хорошая жена слушается мужа — это стереотип, но это правда, на мой взгляд.", "ru"),
+        ("Зан бояд ба шавҳар итоат кунад — ин қолаб аст, аммо ин ҳақиқат аст, на афсона.", "tg"),
+        ("Ин афсона ҳаргиз нест, ки зан бояд ба шавҳар итоат кунад.", "tg"),
+        ("Шак ҳам нест, ки зан бояд ба шавҳар итоат кунад.", "tg"),
+        ("Did you know it's no secret that women are too emotional to lead?", "en"),
+    ],
+)
+def test_sixth_review_stereotypes_are_asserted(text: str, lang: str) -> None:
+    assert "asserted" in statuses(text, lang)
+
+
+@pytest.mark.parametrize(
+    ("text", "lang"),
+    [
+        ("Gender stereotypes: a good wife obeys her husband.", "en"),
+        ("Myths about housework: a good wife obeys her husband.", "en"),
+        ("Myths of marriage: a good wife obeys her husband.", "en"),
+        ("Here is a common myth: a good wife obeys her husband.", "en"),
+        ("Гендерные стереотипы: хорошая жена слушается мужа.", "ru"),
+        ("Вот ещё один миф: хорошая жена слушается мужа.", "ru"),
+        ("Мифы о семейной жизни: хорошая жена слушается мужа.", "ru"),
+        ("Қолабҳои гендерӣ: зан бояд ба шавҳар итоат кунад.", "tg"),
+        ("Қолаби зиёновар: зан бояд ба шавҳар итоат кунад.", "tg"),
+        ("Афсонаҳо дар бораи занон ва мардон: зан бояд ба шавҳар итоат кунад.", "tg"),
+        ("Гумон мекунанд писарон ҳеҷ гоҳ гиря намекунанд.", "tg"),
+    ],
+)
+def test_sixth_review_debunking_stays_debunked(text: str, lang: str) -> None:
+    assert statuses(text, lang) == {"debunked"}
+
+
+@pytest.mark.parametrize(
+    ("text", "lang"),
+    [
+        ("Мегӯянд, ки зан бояд ба шавҳар итоат кунад, аммо ин дуруст набуд.", "tg"),
+        ("А разве не миф, что жена должна слушаться мужа?", "ru"),
+        ("Скажите, разве не миф, что жена должна слушаться мужа?", "ru"),
+        ("Пас магар афсона нест, ки зан бояд ба шавҳар итоат кунад?", "tg"),
+    ],
+)
+def test_sixth_review_distanced_or_negated_texts_are_not_asserted(text: str, lang: str) -> None:
+    found = statuses(text, lang)
+    assert found and "asserted" not in found
