@@ -496,7 +496,11 @@ class StereotypeRules:
         # still does ("Недаром не женщины ..."); in a question opening with a doubting word it
         # negates ("Разве не миф, что ...?")
         if not view.question:
-            before = self._emphatic[lang].sub(" ", before)
+            # only what follows the last such phrase: a negation before it ("Нет, не секрет,
+            # что ...") belongs to another clause
+            ends = [m.end() for m in self._emphatic[lang].finditer(before)]
+            if ends:
+                before = before[ends[-1] :]
         window = " ".join(re.findall(r"[\w']+", _OR_NOT_ANY.sub(" ", before))[-3:])
         neg = self._negation[lang]
         negated = bool(neg.search(window))
@@ -680,8 +684,8 @@ class StereotypeRules:
 
         for m in self._label[lang].finditer(text, start, end):
             head = [w.group() for w in words if w.end() <= m.start()]
-            if not all(modifiers.fullmatch(w) or gender.fullmatch(w) for w in head):
-                continue  # "Gender stereotypes:", not "My favourite stereotype:"
+            if not all(modifiers.fullmatch(w) for w in head):
+                continue  # "Gender stereotypes:", not "My favourite stereotype:" or "His myth:"
             tail = [w.group() for w in words if w.start() >= m.end()]
             n = 0  # followers first ("Myth 1 of 10"), or not ("Myths of marriage")
             while n < len(tail) and followers.fullmatch(tail[n]):

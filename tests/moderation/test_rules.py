@@ -511,3 +511,19 @@ def test_sixth_review_debunking_stays_debunked(text: str, lang: str) -> None:
 def test_sixth_review_distanced_or_negated_texts_are_not_asserted(text: str, lang: str) -> None:
     found = statuses(text, lang)
     assert found and "asserted" not in found
+
+
+# Seventh review: a negation before an emphatic phrase belongs to another clause; only
+# adjectival gender words stand before a label noun.
+@pytest.mark.parametrize(
+    ("text", "lang"),
+    [
+        ("Of course not, there's no doubt that women are too emotional to lead.", "en"),
+        ("Нет, не секрет, что жена должна слушаться мужа.", "ru"),
+        ("Не, шак нест, ки зан бояд ба шавҳар итоат кунад.", "tg"),
+        ("His myth: a good wife obeys her husband.", "en"),
+        ("Women, that is the stereotype: a good wife obeys her husband.", "en"),
+    ],
+)
+def test_seventh_review_stereotypes_are_asserted(text: str, lang: str) -> None:
+    assert "asserted" in statuses(text, lang)
