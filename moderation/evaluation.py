@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -11,7 +11,7 @@ from typing import Any
 import numpy as np
 
 from moderation.assessment import CATEGORIES, LANGUAGES, Assessment
-from moderation.corpus import LabelledText, load_corpus
+from moderation.corpus import CorpusError, LabelledText, load_corpus
 from moderation.moderator import Moderator
 from moderation.normalise import detect_language
 
@@ -192,6 +192,13 @@ def cross_validate_corpus(
 
     rows = [r for r in load_corpus(corpus_dir) if r.split != "test"]
     strata = [f"{r.lang}:{r.label}" for r in rows]
+    counts = Counter(strata)
+    for stratum, n in sorted(counts.items()):
+        if n < folds:
+            raise CorpusError(
+                f"cross-validation needs at least {folds} train rows of each language and label; "
+                f"{stratum} has {n}"
+            )
     pooled: list[tuple[LabelledText, Assessment]] = []
     per_fold: list[float] = []
     started = time.perf_counter()

@@ -167,3 +167,11 @@ def test_a_complete_bad_last_row_without_its_newline_is_still_an_error(tmp_path:
     (tmp_path / "en.jsonl").write_text(_row("train") + _row("tset").rstrip("\n"), encoding="utf-8")
     with pytest.raises(CorpusError, match=r"en\.jsonl:2: split must be train or test"):
         load_corpus(tmp_path)
+
+
+def test_cross_validation_refuses_a_corpus_too_small_for_its_folds(corpus_dir: Path, tmp_path: Path) -> None:
+    from moderation.evaluation import cross_validate_corpus
+
+    small = small_corpus(corpus_dir, tmp_path / "corpus", per_lang=6)
+    with pytest.raises(CorpusError, match="at least 5 train rows of each language and label"):
+        cross_validate_corpus(small, folds=5)
