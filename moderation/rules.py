@@ -318,8 +318,10 @@ class StereotypeRules:
         # "..: it is a myth that ...": a marker clause that points forward, not back
         self._cataphoric = {k: re.compile(_expand(v["cataphoric_markers"])) for k, v in langs.items()}
         self._forward_subject = {k: re.compile(_expand(v["forward_subject"])) for k, v in langs.items()}
-        # "Разве не миф, что ...?": a question, in which an emphatic negation negates
+        # "Разве не миф, что ...?": a question that turns an emphatic negation right after its
+        # opener into a debunking (``question_emphatic``)
         self._question = {k: re.compile(_expand(v["question_openers"])) for k, v in langs.items()}
+        self._question_emphatic = {k: re.compile(_expand(v["question_emphatic"])) for k, v in langs.items()}
         # the words a label may hold besides its noun ("A common myth:", "5 myths about women:")
         self._label_words = {
             k: tuple(
@@ -490,17 +492,17 @@ class StereotypeRules:
         c_start, c_end = view.clauses[i][0], view.clauses[i][1]
         # the three words before the match, within its clause ("It's no myth: a good wife ..."
         # does not negate what follows the colon); "stereotype or not, ..." negates nothing
-        before = text[max(c_start, start - _WINDOW_CHARS) : start]
+        lo = max(c_start, start - _WINDOW_CHARS)
+        before = text[lo:start]
         # "There's no doubt that ...", "Нет сомнений, что ...", "Афсона ҳаргиз нест, ки ...": a
         # negation that affirms (``emphatic``) negates nothing, though another negation beside it
-        # still does ("Недаром не женщины ..."); in a question opening with a doubting word it
-        # negates ("Разве не миф, что ...?")
-        if not view.question:
-            # only what follows the last such phrase: a negation before it ("Нет, не секрет,
-            # что ...") belongs to another clause
-            ends = [m.end() for m in self._emphatic[lang].finditer(before)]
-            if ends:
-                before = before[ends[-1] :]
+        # still does ("Недаром не женщины ..."); only what follows the last such phrase is looked
+        # at, as a negation before it ("Нет, не секрет, что ...") belongs to another clause. A
+        # doubting question turns a myth phrase right after its opener into a debunking ("Разве
+        # не миф, что ...?"), which then negates
+        last = next(reversed(list(self._emphatic[lang].finditer(before))), None)
+        if last is not None and not self._turned_by_question(text, lo + last.start(), last, view, lang):
+            before = before[last.end() :]
         window = " ".join(re.findall(r"[\w']+", _OR_NOT_ANY.sub(" ", before))[-3:])
         neg = self._negation[lang]
         negated = bool(neg.search(window))
@@ -514,6 +516,20 @@ class StereotypeRules:
             return "quoted"  # a quotation its clause agrees with ("... and she was right") is not
         return "asserted"
 
+    def _turned_by_question(
+        self, text: str, at: int, phrase: re.Match[str], view: _SentenceView, lang: str
+    ) -> bool:
+        """Whether the emphatic ``phrase`` (found at ``at`` in ``text``) is the rhetorical
+        debunking of a doubting question: a myth phrase (``question_emphatic``) with at most one
+        word between the question's opener and it ("А разве это не миф, что ...?", "Магар
+        афсона нест, ки ...?"). "Скажите, разве не секрет, что ...?" and "Didn't I tell you
+        there's no doubt that ...?" still affirm."""
+        if view.question < 0 or at < view.question:
+            return False
+        if not self._question_emphatic[lang].search(phrase.group()):
+            return False
+        return len(_WORD_RE.findall(text, view.question, at)) <= 1
+
     def _view(self, text: str, s_start: int, s_end: int, lang: str) -> _SentenceView:
         """The clauses of the sentence [s_start, s_end) and which of them report or debunk a view.
 
@@ -521,7 +537,8 @@ class StereotypeRules:
         dash, and a comma before a rebuttal ("..., but"; "..., но"). "Forget the nonsense: a good
         wife obeys" asserts its second clause; "Many think otherwise, but ..." asserts what follows
         "but". A clause carries over a colon or dash to the next one when it is a reporting lead-in
-        ("Some say: ...") or a short label ("Myth: ...", "Миф № 1: ...", "Афсонаи якум: ..."). A
+        ("Some say: ...") or a short label ("Myth: ...", "Миф № 1: ...", "Афсонаи якум: ..."),
+        unless a later clause of the sentence holds an endorsement ("... - and it's true"). A
         clause with a marker after a colon or dash that is short or refers back ("... - that is a
         myth", "... — так говорили наши бабушки") covers the clauses before it. A marker that is
         negated ("this is not a stereotype"), followed by "or not", or part of a phrase that
@@ -533,9 +550,8 @@ class StereotypeRules:
         clauses = self._clauses(text, s_start, s_end, lang)
         n = len(clauses)
         quotes = [m.start() for m in _QUOTE_MARK.finditer(text, s_start, s_end)]
-        question = bool(self._question[lang].match(text, s_start, s_end)) and _ends_with_question(
-            text, s_start, s_end
-        )
+        opener = self._question[lang].match(text, s_start, s_end)
+        question = opener.end() if opener and _ends_with_question(text, s_start, s_end) else -1
         endorse = self._endorse[lang]
         endorsed = [bool(endorse.search(text, a, b)) for a, b, _ in clauses]
         if self._rebuttal[lang].match(text, s_end) and not any(endorsed):
@@ -547,6 +563,11 @@ class StereotypeRules:
             for (a, b, _), e in zip(clauses, endorsed, strict=True)
         ]
         covered = list(marked)
+        # whether a clause after clause i holds an endorsement ("Gender stereotypes: a good wife
+        # obeys her husband - and it's true": the label does not reach past it)
+        endorsed_after = [False] * n
+        for i in range(n - 2, -1, -1):
+            endorsed_after[i] = endorsed_after[i + 1] or endorsed[i + 1]
         run_start = 0  # first clause of the run of colon/dash-ended clauses that holds clause i
         filled = -1  # clauses up to here were already walked back over (keeps this linear)
         for i in range(n - 1):
@@ -555,7 +576,7 @@ class StereotypeRules:
                 run_start = i
             if brk != ":" or endorsed[i]:
                 continue
-            if not endorsed[i + 1] and (
+            if not endorsed_after[i] and (
                 self._lead_in[lang].search(text, a, b) or self._is_label(text, a, b, lang)
             ):
                 covered[i + 1] = True
@@ -706,7 +727,8 @@ class _SentenceView:
     covered: list[bool]
     endorsed: list[bool]
     quotes: list[int]
-    question: bool  # the sentence opens with a doubting word ("Разве ...") and ends with "?"
+    # where the doubting word that opens the sentence ends ("Разве ...?"), or -1: not such a question
+    question: int
     starts: list[int] = field(default_factory=list)  # clause starts, for clause_at
 
     def __post_init__(self) -> None:

@@ -527,3 +527,52 @@ def test_sixth_review_distanced_or_negated_texts_are_not_asserted(text: str, lan
 )
 def test_seventh_review_stereotypes_are_asserted(text: str, lang: str) -> None:
     assert "asserted" in statuses(text, lang)
+
+
+# Eighth review: a doubting question turns only a myth phrase right after its opener into a
+# debunking; a label or lead-in does not reach past a later endorsement in its sentence.
+@pytest.mark.parametrize(
+    ("text", "lang"),
+    [
+        ("Скажите, разве не секрет, что жена должна слушаться мужа?", "ru"),
+        ("Разве нет сомнений, что жена должна слушаться мужа?", "ru"),
+        ("Разве вы не знаете, что это не миф, что жена должна слушаться мужа?", "ru"),
+        ("But didn't I tell you there's no doubt that women are too emotional to lead?", "en"),
+        ("Isn't it no secret that women are too emotional to lead?", "en"),
+        ("Магар намедонед, ки шак нест, ки зан бояд ба шавҳар итоат кунад?", "tg"),
+        ("Магар шак нест, ки зан бояд ба шавҳар итоат кунад?", "tg"),
+        ("Gender stereotypes: a good wife obeys her husband - and it's true.", "en"),
+        ("Some say: a good wife obeys her husband - and they are right.", "en"),
+        ("Гендерные стереотипы: хорошая жена слушается мужа — и это правда.", "ru"),
+    ],
+)
+def test_eighth_review_stereotypes_are_asserted(text: str, lang: str) -> None:
+    assert "asserted" in statuses(text, lang)
+
+
+@pytest.mark.parametrize(
+    ("text", "lang"),
+    [
+        ("Разве это не миф, что жена должна слушаться мужа?", "ru"),
+        ("Скажите, разве не миф, что жена должна слушаться мужа?", "ru"),
+        ("Магар ин афсона нест, ки зан бояд ба шавҳар итоат кунад?", "tg"),
+    ],
+)
+def test_a_doubting_question_right_before_a_myth_phrase_negates(text: str, lang: str) -> None:
+    assert statuses(text, lang) == {"negated"}
+
+
+@pytest.mark.parametrize(
+    ("text", "lang"),
+    [
+        ("Gender stereotypes: a good wife obeys her husband.", "en"),
+        ("Gender stereotypes: a good wife obeys her husband - nonsense, of course.", "en"),
+        ("Забудьте миф, якобы жена должна слушаться мужа.", "ru"),
+        ("Забудьте этот стереотип, мол, жена должна слушаться мужа.", "ru"),
+        ("Forget the myth, as if a good wife obeys her husband.", "en"),
+        ("Isn't it a myth that a good wife obeys her husband?", "en"),
+    ],
+)
+def test_eighth_review_debunking_is_not_asserted(text: str, lang: str) -> None:
+    found = statuses(text, lang)
+    assert found and "asserted" not in found
