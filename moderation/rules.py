@@ -88,8 +88,10 @@ _WORD_RE = re.compile(r"\w+")
 _WINDOW_CHARS = 120  # how far back (or, for Tajik, on) a negation is looked for
 _ARTICLES = frozenset({"a", "an", "the"})
 _TG_CLAUSE_END = re.compile(r",|\bки\b")
-# "or not" after a marker ("stereotype or not, ..."); Tajik "ё не" is "е не" once normalised
-_OR_NOT_ANY = re.compile(r"\b(?:or\s+not|or\s+no\s+(?:myths?|stereotypes?)|или\s+нет|е\s+не)\b")
+# "or not" after a marker ("stereotype or not, ..."); Tajik "ё не" is "е не" once normalised.
+# _OR_NOT_ANY also holds the Russian concessive "бы ни" ("что бы ни случилось, ..." is "whatever
+# happens"), which negates nothing either; both are blanked out of a negation window
+_OR_NOT_ANY = re.compile(r"\b(?:or\s+not|or\s+no\s+(?:myths?|stereotypes?)|или\s+нет|е\s+не|бы\s+ни)\b")
 _OR_NOT = re.compile(r"\s*(?:or\s+not|or\s+no\s+(?:myths?|stereotypes?)|или\s+нет|е\s+не)\b")
 _LABEL_PHRASE_WORDS = 5  # "Афсонаҳо дар бораи занон ва мардон:": a preposition and four words
 _MIN_QUOTED_WORDS = 3  # a shorter quotation is often a name or a scare-quoted word

@@ -576,3 +576,56 @@ def test_a_doubting_question_right_before_a_myth_phrase_negates(text: str, lang:
 def test_eighth_review_debunking_is_not_asserted(text: str, lang: str) -> None:
     found = statuses(text, lang)
     assert found and "asserted" not in found
+
+
+# Harmful norms around domestic violence that the hotline's users meet most: the husband as the
+# head who knows best, his permission for everyday life, shaming a woman who leaves, keeping
+# violence inside the home. Help articles that reject them must not be asserted.
+@pytest.mark.parametrize(
+    ("text", "lang"),
+    [
+        ("Whatever happens, he is the head of the family, so do as he says.", "en"),
+        ("Your husband knows what is best for you.", "en"),
+        ("A married woman must ask for her husband's permission before visiting her parents.", "en"),
+        ("A wife always needs her husband's permission to take a job.", "en"),
+        ("A woman who files for divorce betrays her children.", "en"),
+        ("Leaving him would bring shame on everyone you love.", "en"),
+        ("Patience is a wife's first duty.", "en"),
+        ("A good wife doesn't give him a reason to shout.", "en"),
+        ("Что бы ни случилось, он глава семьи, и слово его закон.", "ru"),
+        ("Муж знает, что для жены лучше.", "ru"),
+        ("Чтобы устроиться на работу, нужно разрешение мужа.", "ru"),
+        ("Спросите разрешения у свекрови, прежде чем идти к подруге.", "ru"),
+        ("Жена, которая подала на развод, позорит родителей.", "ru"),
+        ("Разведённой женщине никто не поможет: у разведённой нет будущего.", "ru"),
+        ("Терпите, как терпели ваши матери.", "ru"),
+        ("Что бывает между мужем и женой, никого не касается.", "ru"),
+        ("Не стоит звонить в милицию из-за семейной ссоры.", "ru"),
+        ("Охранный ордер — это крайность.", "ru"),
+        ("Шавҳар сарвари оила аст, ҳар чӣ гӯяд, ҳамон мешавад.", "tg"),
+        ("Барои кор кардан иҷозати шавҳар лозим аст.", "tg"),
+        ("Ҷанҷоли оила бояд дар хона бимонад.", "tg"),
+        ("Ба суд рафтан шарм аст.", "tg"),
+    ],
+)
+def test_domestic_violence_norms_are_asserted(text: str, lang: str) -> None:
+    assert "asserted" in statuses(text, lang)
+
+
+@pytest.mark.parametrize(
+    ("text", "lang"),
+    [
+        ("You do not need your husband's permission to see a doctor.", "en"),
+        ("It is a myth that a woman who leaves brings shame on everyone.", "en"),
+        ("He is not the head of the family who knows what is best for you; you decide.", "en"),
+        ("Вам не нужно разрешение мужа, чтобы пойти к врачу.", "ru"),
+        ("Нужно ли разрешение мужа, чтобы получить паспорт? Нет.", "ru"),
+        ("Жена, которая ушла от мужа-тирана, не позорит семью.", "ru"),
+        ("Охранный ордер — не крайность, а ваше право.", "ru"),
+        ("Миф: что бывает между мужем и женой, никого не касается.", "ru"),
+        ("Барои рафтан ба духтур иҷозати шавҳар лозим нест.", "tg"),
+        ("Ба суд рафтан шарм нест.", "tg"),
+    ],
+)
+def test_help_articles_rejecting_those_norms_are_not_asserted(text: str, lang: str) -> None:
+    assert "asserted" not in statuses(text, lang)
