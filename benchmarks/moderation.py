@@ -117,6 +117,8 @@ def main() -> int:
             (" - myth" * 15000)[:100_000],
             ("some say: a woman's place is in the kitchen, but - myth: or not - " * 1500)[:100_000],
             ("a woman's place is in the kitchen, " * 2900)[:100_000],
+            # a doubting question whose emphatic phrases are far from its opener
+            ("Разве " + "это не миф, что жена должна слушаться мужа, и " * 2200)[:99_999] + "?",
         ]
         worst = 0.0
         for text in hostile:
@@ -181,7 +183,7 @@ def main() -> int:
             f"{result['load_average_1min']} on {result['cpu_count']} cores | |"
         )
         print(
-            "| slowest of three adversarial 100,000-character one-sentence texts, CPU | "
+            "| slowest of four adversarial 100,000-character one-sentence texts, CPU | "
             f"{result['worst_adversarial_100k_chars_cpu_seconds']} s | |"
         )
         print(f"| model size on disk | {size / 1e6:.2f} MB | |")

@@ -320,10 +320,9 @@ class StereotypeRules:
         # "..: it is a myth that ...": a marker clause that points forward, not back
         self._cataphoric = {k: re.compile(_expand(v["cataphoric_markers"])) for k, v in langs.items()}
         self._forward_subject = {k: re.compile(_expand(v["forward_subject"])) for k, v in langs.items()}
-        # "Разве не миф, что ...?": a question that turns an emphatic negation right after its
-        # opener into a debunking (``question_emphatic``)
-        self._question = {k: re.compile(_expand(v["question_openers"])) for k, v in langs.items()}
-        self._question_emphatic = {k: re.compile(_expand(v["question_emphatic"])) for k, v in langs.items()}
+        # "А разве не миф, что ...?": a question that opens by turning an emphatic negation into
+        # a debunking
+        self._question = {k: re.compile(_expand(v["question_debunking"])) for k, v in langs.items()}
         # the words a label may hold besides its noun ("A common myth:", "5 myths about women:")
         self._label_words = {
             k: tuple(
@@ -500,10 +499,10 @@ class StereotypeRules:
         # negation that affirms (``emphatic``) negates nothing, though another negation beside it
         # still does ("Недаром не женщины ..."); only what follows the last such phrase is looked
         # at, as a negation before it ("Нет, не секрет, что ...") belongs to another clause. A
-        # doubting question turns a myth phrase right after its opener into a debunking ("Разве
-        # не миф, что ...?"), which then negates
+        # question that opens "Разве (это) не миф, ...?" (``question_debunking``) turns its phrase
+        # into a debunking, which then negates
         last = next(reversed(list(self._emphatic[lang].finditer(before))), None)
-        if last is not None and not self._turned_by_question(text, lo + last.start(), last, view, lang):
+        if last is not None and not view.turns(lo + last.start(), lo + last.end()):
             before = before[last.end() :]
         window = " ".join(re.findall(r"[\w']+", _OR_NOT_ANY.sub(" ", before))[-3:])
         neg = self._negation[lang]
@@ -517,20 +516,6 @@ class StereotypeRules:
         if view.quotes_before(start) % 2 == 1 and not view.endorsed[i]:
             return "quoted"  # a quotation its clause agrees with ("... and she was right") is not
         return "asserted"
-
-    def _turned_by_question(
-        self, text: str, at: int, phrase: re.Match[str], view: _SentenceView, lang: str
-    ) -> bool:
-        """Whether the emphatic ``phrase`` (found at ``at`` in ``text``) is the rhetorical
-        debunking of a doubting question: a myth phrase (``question_emphatic``) with at most one
-        word between the question's opener and it ("А разве это не миф, что ...?", "Магар
-        афсона нест, ки ...?"). "Скажите, разве не секрет, что ...?" and "Didn't I tell you
-        there's no doubt that ...?" still affirm."""
-        if view.question < 0 or at < view.question:
-            return False
-        if not self._question_emphatic[lang].search(phrase.group()):
-            return False
-        return len(_WORD_RE.findall(text, view.question, at)) <= 1
 
     def _view(self, text: str, s_start: int, s_end: int, lang: str) -> _SentenceView:
         """The clauses of the sentence [s_start, s_end) and which of them report or debunk a view.
@@ -553,7 +538,7 @@ class StereotypeRules:
         n = len(clauses)
         quotes = [m.start() for m in _QUOTE_MARK.finditer(text, s_start, s_end)]
         opener = self._question[lang].match(text, s_start, s_end)
-        question = opener.end() if opener and _ends_with_question(text, s_start, s_end) else -1
+        question = opener.span() if opener and _ends_with_question(text, s_start, s_end) else (-1, -1)
         endorse = self._endorse[lang]
         endorsed = [bool(endorse.search(text, a, b)) for a, b, _ in clauses]
         if self._rebuttal[lang].match(text, s_end) and not any(endorsed):
@@ -566,10 +551,17 @@ class StereotypeRules:
         ]
         covered = list(marked)
         # whether a clause after clause i holds an endorsement ("Gender stereotypes: a good wife
-        # obeys her husband - and it's true": the label does not reach past it)
+        # obeys her husband - and it's true": the label does not reach past it), up to a clause
+        # that opens with a rebuttal, whose endorsement is of the rebuttal ("..., but my mother
+        # disagreed, and she was right"); a concession (", but it's true") is not such a rebuttal
         endorsed_after = [False] * n
+        rebuttal, concession = self._rebuttal[lang], self._concession[lang]
         for i in range(n - 2, -1, -1):
-            endorsed_after[i] = endorsed_after[i + 1] or endorsed[i + 1]
+            na, nb, _ = clauses[i + 1]
+            if concession.match(text, na, nb):
+                endorsed_after[i] = True
+            elif not rebuttal.match(text, na, nb):
+                endorsed_after[i] = endorsed[i + 1] or endorsed_after[i + 1]
         run_start = 0  # first clause of the run of colon/dash-ended clauses that holds clause i
         filled = -1  # clauses up to here were already walked back over (keeps this linear)
         for i in range(n - 1):
@@ -729,12 +721,17 @@ class _SentenceView:
     covered: list[bool]
     endorsed: list[bool]
     quotes: list[int]
-    # where the doubting word that opens the sentence ends ("Разве ...?"), or -1: not such a question
-    question: int
+    # the opening of a question that turns its emphatic phrase into a debunking ("А разве не миф,
+    # что ...?", ``question_debunking``), or (-1, -1)
+    question: tuple[int, int]
     starts: list[int] = field(default_factory=list)  # clause starts, for clause_at
 
     def __post_init__(self) -> None:
         self.starts[:] = [c[0] for c in self.clauses]
+
+    def turns(self, start: int, end: int) -> bool:
+        """Whether the emphatic phrase [start, end) is the one the question's opening turns."""
+        return self.question[0] <= start and end <= self.question[1]
 
     def clause_at(self, index: int) -> int:
         return max(0, bisect_right(self.starts, index) - 1)

@@ -569,7 +569,6 @@ def test_a_doubting_question_right_before_a_myth_phrase_negates(text: str, lang:
         ("Gender stereotypes: a good wife obeys her husband - nonsense, of course.", "en"),
         ("Забудьте миф, якобы жена должна слушаться мужа.", "ru"),
         ("Забудьте этот стереотип, мол, жена должна слушаться мужа.", "ru"),
-        ("Forget the myth, as if a good wife obeys her husband.", "en"),
         ("Isn't it a myth that a good wife obeys her husband?", "en"),
     ],
 )
@@ -629,3 +628,44 @@ def test_domestic_violence_norms_are_asserted(text: str, lang: str) -> None:
 )
 def test_help_articles_rejecting_those_norms_are_not_asserted(text: str, lang: str) -> None:
     assert "asserted" not in statuses(text, lang)
+
+
+# Ninth review: only "Разве (это) не миф" / "Магар (ин) афсона нест" opening a question turn the
+# phrase; the comma exceptions of false markers belong to "Забудьте" alone; an endorsement of a
+# rebuttal does not cancel a label or lead-in.
+@pytest.mark.parametrize(
+    ("text", "lang"),
+    [
+        ("Call it a stereotype, like it or not, a good wife obeys her husband.", "en"),
+        ("So what if it's a stereotype, like my grandmother said, a good wife obeys her husband.", "en"),
+        ("Forget the myth, as if a good wife obeys her husband.", "en"),
+        ("Пусть это и стереотип, ведь мальчики не плачут.", "ru"),
+        ("Пусть это и клише, мол, старомодно, а жена должна слушаться мужа.", "ru"),
+        ("Забудьте стереотипы, ведь хорошая жена всегда слушается мужа.", "ru"),
+        ("Разве непонятно: не миф, что жена должна слушаться мужа?", "ru"),
+        ("Разве забыли — не миф, что жена должна слушаться мужа?", "ru"),
+        ("Неужели действительно не миф, что жена должна слушаться мужа?", "ru"),
+        ("Неужели не миф, что жена должна слушаться мужа? Учёные подтвердили!", "ru"),
+        ("Магар намефаҳмед: афсона нест, ки зан бояд ба шавҳар итоат кунад?", "tg"),
+        ("Isn't it no myth that women are too emotional to lead?", "en"),
+        ("Some say: a good wife obeys her husband - but it's true.", "en"),
+    ],
+)
+def test_ninth_review_stereotypes_are_asserted(text: str, lang: str) -> None:
+    assert "asserted" in statuses(text, lang)
+
+
+@pytest.mark.parametrize(
+    ("text", "lang"),
+    [
+        ("Some say: a good wife obeys her husband, but my mother disagreed, and she was right.", "en"),
+        ("Некоторые считают: хорошая жена слушается мужа — но мама была права: это не так.", "ru"),
+        ("Баъзеҳо мегӯянд: зан бояд ба шавҳар итоат кунад - аммо модарам ҳақ буд.", "tg"),
+        ("Забудьте миф, мол, жена должна слушаться мужа.", "ru"),
+        ("А разве это не миф, что жена должна слушаться мужа?", "ru"),
+    ],
+)
+def test_ninth_review_debunking_is_not_asserted(text: str, lang: str) -> None:
+    found = statuses(text, lang)
+    assert found and "asserted" not in found
+
