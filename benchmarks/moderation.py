@@ -119,6 +119,9 @@ def main() -> int:
             ("a woman's place is in the kitchen, " * 2900)[:100_000],
             # a doubting question whose emphatic phrases are far from its opener
             ("Разве " + "это не миф, что жена должна слушаться мужа, и " * 2200)[:99_999] + "?",
+            # a rule's anchor word followed by nothing but blanks (a gap followed by optional
+            # blanks was quadratic: 22 s for 50,000 spaces)
+            "Кухня" + " " * 99_995,
         ]
         worst = 0.0
         for text in hostile:
@@ -183,7 +186,7 @@ def main() -> int:
             f"{result['load_average_1min']} on {result['cpu_count']} cores | |"
         )
         print(
-            "| slowest of four adversarial 100,000-character one-sentence texts, CPU | "
+            "| slowest of five adversarial 100,000-character one-sentence texts, CPU | "
             f"{result['worst_adversarial_100k_chars_cpu_seconds']} s | |"
         )
         print(f"| model size on disk | {size / 1e6:.2f} MB | |")

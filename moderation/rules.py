@@ -58,6 +58,9 @@ class Rule:
     reason: str
     weight: float = 0.9
     has_negation: bool = False  # the stereotype itself is phrased negatively ("boys don't cry")
+    # a norm only a statement asserts: in a question ("Нужно ли разрешение мужа, чтобы ...?") it
+    # is mentioned, as in a quotation
+    statement_only: bool = False
     # literal strings one of which every match starts with (None: a match may start anywhere);
     # the pattern is only tried where one of them occurs
     anchors: tuple[tuple[str, bool], ...] | None = None
@@ -265,6 +268,7 @@ def _compile(lang: str, specs: list[dict[str, Any]]) -> list[Rule]:
                 reason=str(spec["reason"]),
                 weight=float(spec.get("weight", 0.9)),
                 has_negation=bool(spec.get("negated_form", False)),
+                statement_only=bool(spec.get("statement_only", False)),
                 anchors=anchors(pattern),
             )
         )
@@ -317,6 +321,8 @@ class StereotypeRules:
         # the distancing of everything before it
         self._concession = {k: re.compile(_expand(v["concession"])) for k, v in langs.items()}
         self._emphatic = {k: re.compile(_expand(v["emphatic_negations"])) for k, v in langs.items()}
+        # "the law does not say that ...": a denied report negates what follows it in its clause
+        self._negated_report = {k: re.compile(_expand(v["negated_report"])) for k, v in langs.items()}
         # "..: it is a myth that ...": a marker clause that points forward, not back
         self._cataphoric = {k: re.compile(_expand(v["cataphoric_markers"])) for k, v in langs.items()}
         self._forward_subject = {k: re.compile(_expand(v["forward_subject"])) for k, v in langs.items()}
@@ -511,10 +517,13 @@ class StereotypeRules:
             # Tajik is verb-final: a negated verb follows the match ("... муҳаббат нестанд")
             after = " ".join(re.findall(r"[\w']+", text[end : min(c_end, end + _WINDOW_CHARS)])[:2])
             negated = negated or bool(neg.search(after))
+        negated = negated or view.report_denied(c_start, start)
         if negated or (not rule.has_negation and neg.search(text[start:end])):
             return "negated"
         if view.quotes_before(start) % 2 == 1 and not view.endorsed[i]:
             return "quoted"  # a quotation its clause agrees with ("... and she was right") is not
+        if rule.statement_only and view.asks:
+            return "quoted"  # "Do you need your husband's permission to ...? No."
         return "asserted"
 
     def _view(self, text: str, s_start: int, s_end: int, lang: str) -> _SentenceView:
@@ -537,14 +546,16 @@ class StereotypeRules:
         clauses = self._clauses(text, s_start, s_end, lang)
         n = len(clauses)
         quotes = [m.start() for m in _QUOTE_MARK.finditer(text, s_start, s_end)]
+        asks = _ends_with_question(text, s_start, s_end)
+        reports = [m.span() for m in self._negated_report[lang].finditer(text, s_start, s_end)]
         opener = self._question[lang].match(text, s_start, s_end)
-        question = opener.span() if opener and _ends_with_question(text, s_start, s_end) else (-1, -1)
+        question = opener.span() if opener and asks else (-1, -1)
         endorse = self._endorse[lang]
         endorsed = [bool(endorse.search(text, a, b)) for a, b, _ in clauses]
         if self._rebuttal[lang].match(text, s_end) and not any(endorsed):
-            return _SentenceView(clauses, [True] * n, endorsed, quotes, question)
+            return _SentenceView(clauses, [True] * n, endorsed, quotes, question, asks, reports)
         if not self._debunk[lang].search(text, s_start, s_end):
-            return _SentenceView(clauses, [False] * n, endorsed, quotes, question)
+            return _SentenceView(clauses, [False] * n, endorsed, quotes, question, asks, reports)
         marked = [
             not e and self._marker_in(text, a, b, lang)
             for (a, b, _), e in zip(clauses, endorsed, strict=True)
@@ -593,7 +604,7 @@ class StereotypeRules:
             # "Men are born leaders - it's a cliche, but it's true": nothing before it is distanced
             if clauses[i - 1][2] == "," and self._concession[lang].match(text, clauses[i][0], clauses[i][1]):
                 covered[:i] = [False] * i
-        return _SentenceView(clauses, covered, endorsed, quotes, question)
+        return _SentenceView(clauses, covered, endorsed, quotes, question, asks, reports)
 
     def _points_forward(self, text: str, start: int, end: int, lang: str) -> bool:
         """Whether the clause [start, end) opens with a marker that points forward ("it is a myth
@@ -724,6 +735,8 @@ class _SentenceView:
     # the opening of a question that turns its emphatic phrase into a debunking ("А разве не миф,
     # что ...?", ``question_debunking``), or (-1, -1)
     question: tuple[int, int]
+    asks: bool  # the sentence ends with "?"
+    reports: list[tuple[int, int]]  # denied reports ("... does not say that"), in text order
     starts: list[int] = field(default_factory=list)  # clause starts, for clause_at
 
     def __post_init__(self) -> None:
@@ -732,6 +745,14 @@ class _SentenceView:
     def turns(self, start: int, end: int) -> bool:
         """Whether the emphatic phrase [start, end) is the one the question's opening turns."""
         return self.question[0] <= start and end <= self.question[1]
+
+    def report_denied(self, clause_start: int, index: int) -> bool:
+        """Whether a denied report lies between ``clause_start`` and ``index`` (the last one that
+        ends before ``index`` is enough: reports do not overlap)."""
+        k = bisect_right(self.reports, (index, index)) - 1
+        while k >= 0 and self.reports[k][1] > index:
+            k -= 1
+        return k >= 0 and self.reports[k][0] >= clause_start
 
     def clause_at(self, index: int) -> int:
         return max(0, bisect_right(self.starts, index) - 1)

@@ -669,3 +669,76 @@ def test_ninth_review_debunking_is_not_asserted(text: str, lang: str) -> None:
     found = statuses(text, lang)
     assert found and "asserted" not in found
 
+
+# Review of the domestic-violence rules: help articles, legal-aid FAQs and survivors' stories
+# mention these norms without asserting them.
+@pytest.mark.parametrize(
+    ("text", "lang"),
+    [
+        ("Do you need to get your husband's permission to apply for a protection order? No.", "en"),
+        (
+            "It is economic violence if you have to ask for your husband's permission for every purchase.",
+            "en",
+        ),
+        ("Warning signs of control: he insists he knows what is best for you.", "en"),
+        (
+            "Even if your husband is the head of the family in your tradition, he has no right to hit you.",
+            "en",
+        ),
+        ("When your husband is angry, it is not your fault.", "en"),
+        ("A woman who files for divorce fails no one; she protects herself.", "en"),
+        ("Women who leave are often shamed by their relatives, but leaving is your right.", "en"),
+        ("He kept saying that he is the head of the family and that I had to obey.", "en"),
+        ("The law does not say that a wife must ask for her husband's permission to work.", "en"),
+        ("Мне нужно разрешение мужа, чтобы получить паспорт?", "ru"),
+        ("Если хотите вывезти ребёнка за границу, получите нотариальное разрешение мужа.", "ru"),
+        ("Даже если он глава семьи, он не имеет права вас бить.", "ru"),
+        ("Не стоит звонить на горячую линию с телефона, который проверяет обидчик.", "ru"),
+        ("Многие женщины думают, что охранный ордер — это крайность.", "ru"),
+        ("Ни в одном законе не написано, что жене нужно разрешение мужа, чтобы работать.", "ru"),
+        ("Обидчик часто внушает, что он лучше знает, что для вас лучше.", "ru"),
+        ("Раньше я думала, что происходящее между мужем и женой никого не касается.", "ru"),
+        ("Оё барои гирифтани шиноснома иҷозати шавҳар лозим аст?", "tg"),
+        ("Зан ва шавҳар якҷоя сарвари оила ҳастанд.", "tg"),
+        ("Ҳатто агар шавҳар сарвари оила бошад, ӯ ҳақ надорад занро занад.", "tg"),
+        ("Гапи зану шавҳар набояд ба зӯроварӣ расад.", "tg"),
+        ("Ба суд ҳамроҳи ҳуқуқшинос равед, танҳо наравед.", "tg"),
+        ("Дар қонун навишта нашудааст, ки иҷозати шавҳар лозим аст.", "tg"),
+        ("Бисёр занон фикр мекунанд, ки ҷанҷоли оила бояд дар хона бимонад.", "tg"),
+    ],
+)
+def test_help_content_on_domestic_violence_is_not_asserted(text: str, lang: str) -> None:
+    assert "asserted" not in statuses(text, lang)
+
+
+@pytest.mark.parametrize(
+    ("text", "lang"),
+    [
+        ("A man is the head of the family.", "en"),
+        ("Your husband knows best.", "en"),
+        ("You need your husband's permission to leave the house.", "en"),
+        ("Мужчина — хозяин в доме.", "ru"),
+        ("Муж лучше знает, что тебе нужно.", "ru"),
+        ("Жена должна спрашивать разрешения у мужа.", "ru"),
+        ("Бьёт — значит любит.", "ru"),
+        ("Если сестра говорит, что муж её бьёт, скажите ей: терпи, как терпели все.", "ru"),
+        ("Настоящий мужчина должен внушать уважение: муж — глава семьи.", "ru"),
+        ("Мард сарвари оила аст.", "tg"),
+        ("Сарвари оила шавҳар аст.", "tg"),
+        ("Зан бояд аз шавҳар иҷозат пурсад.", "tg"),
+        ("Агар мезанад, яъне дӯст медорад.", "tg"),
+        ("Барои кор кардан ичозати шавхар лозим.", "tg"),  # typed without Tajik letters
+    ],
+)
+def test_more_domestic_violence_norms_are_asserted(text: str, lang: str) -> None:
+    assert "asserted" in statuses(text, lang)
+
+
+def test_a_question_mentions_a_statement_only_norm_without_asserting_it() -> None:
+    rule_ids = {
+        h.rule_id: h.status
+        for h in RULES.find(normalise("Нужно ли разрешение мужа? Нужно разрешение мужа.").text, "ru")
+    }
+    found = [h.status for h in RULES.find(normalise("Вам нужно разрешение мужа?").text, "ru")]
+    assert found == ["quoted"]
+    assert "asserted" in rule_ids.values()
