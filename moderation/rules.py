@@ -323,6 +323,8 @@ class StereotypeRules:
         self._emphatic = {k: re.compile(_expand(v["emphatic_negations"])) for k, v in langs.items()}
         # "the law does not say that ...": a denied report negates what follows it in its clause
         self._negated_report = {k: re.compile(_expand(v["negated_report"])) for k, v in langs.items()}
+        # "Нужно ли ...?": a yes/no question, in which a statement-only norm is asked about
+        self._yes_no = {k: re.compile(_expand(v["yes_no_question"])) for k, v in langs.items()}
         # "..: it is a myth that ...": a marker clause that points forward, not back
         self._cataphoric = {k: re.compile(_expand(v["cataphoric_markers"])) for k, v in langs.items()}
         self._forward_subject = {k: re.compile(_expand(v["forward_subject"])) for k, v in langs.items()}
@@ -517,7 +519,7 @@ class StereotypeRules:
             # Tajik is verb-final: a negated verb follows the match ("... муҳаббат нестанд")
             after = " ".join(re.findall(r"[\w']+", text[end : min(c_end, end + _WINDOW_CHARS)])[:2])
             negated = negated or bool(neg.search(after))
-        negated = negated or view.report_denied(c_start, start)
+        negated = negated or view.report_denied(c_start, start, end)
         if negated or (not rule.has_negation and neg.search(text[start:end])):
             return "negated"
         if view.quotes_before(start) % 2 == 1 and not view.endorsed[i]:
@@ -546,10 +548,16 @@ class StereotypeRules:
         clauses = self._clauses(text, s_start, s_end, lang)
         n = len(clauses)
         quotes = [m.start() for m in _QUOTE_MARK.finditer(text, s_start, s_end)]
-        asks = _ends_with_question(text, s_start, s_end)
-        reports = [m.span() for m in self._negated_report[lang].finditer(text, s_start, s_end)]
+        ends_asking = _ends_with_question(text, s_start, s_end)
+        asks = ends_asking and bool(self._yes_no[lang].match(text, s_start, s_end))
+        # a denied report reaches the first comma after its complementizer ("Islam does not say
+        # that a wife is a slave, it says that ..." negates only "a wife is a slave")
+        reports = []
+        for m in self._negated_report[lang].finditer(text, s_start, s_end):
+            comma = text.find(",", m.end(), s_end)
+            reports.append((m.start(), m.end(), s_end if comma < 0 else comma))
         opener = self._question[lang].match(text, s_start, s_end)
-        question = opener.span() if opener and asks else (-1, -1)
+        question = opener.span() if opener and ends_asking else (-1, -1)
         endorse = self._endorse[lang]
         endorsed = [bool(endorse.search(text, a, b)) for a, b, _ in clauses]
         if self._rebuttal[lang].match(text, s_end) and not any(endorsed):
@@ -735,8 +743,10 @@ class _SentenceView:
     # the opening of a question that turns its emphatic phrase into a debunking ("А разве не миф,
     # что ...?", ``question_debunking``), or (-1, -1)
     question: tuple[int, int]
-    asks: bool  # the sentence ends with "?"
-    reports: list[tuple[int, int]]  # denied reports ("... does not say that"), in text order
+    asks: bool  # a yes/no question ("Нужно ли ...?", "Do you need ...?")
+    # denied reports ("... does not say that"): start, end, and the end of their reach (the next
+    # comma), in text order
+    reports: list[tuple[int, int, int]]
     starts: list[int] = field(default_factory=list)  # clause starts, for clause_at
 
     def __post_init__(self) -> None:
@@ -746,13 +756,14 @@ class _SentenceView:
         """Whether the emphatic phrase [start, end) is the one the question's opening turns."""
         return self.question[0] <= start and end <= self.question[1]
 
-    def report_denied(self, clause_start: int, index: int) -> bool:
-        """Whether a denied report lies between ``clause_start`` and ``index`` (the last one that
-        ends before ``index`` is enough: reports do not overlap)."""
-        k = bisect_right(self.reports, (index, index)) - 1
+    def report_denied(self, clause_start: int, index: int, end: int) -> bool:
+        """Whether a denied report in the clause starting at ``clause_start`` reaches the match
+        [index, end) whole: the last report that ends before ``index`` decides (reports do not
+        overlap, and a later one starts after an earlier one's end)."""
+        k = bisect_right(self.reports, (index, index, index)) - 1
         while k >= 0 and self.reports[k][1] > index:
             k -= 1
-        return k >= 0 and self.reports[k][0] >= clause_start
+        return k >= 0 and self.reports[k][0] >= clause_start and end <= self.reports[k][2]
 
     def clause_at(self, index: int) -> int:
         return max(0, bisect_right(self.starts, index) - 1)

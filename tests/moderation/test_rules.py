@@ -690,13 +690,13 @@ def test_ninth_review_debunking_is_not_asserted(text: str, lang: str) -> None:
         ("Women who leave are often shamed by their relatives, but leaving is your right.", "en"),
         ("He kept saying that he is the head of the family and that I had to obey.", "en"),
         ("The law does not say that a wife must ask for her husband's permission to work.", "en"),
-        ("Мне нужно разрешение мужа, чтобы получить паспорт?", "ru"),
+        ("Нужно ли мне разрешение мужа, чтобы получить паспорт?", "ru"),
         ("Если хотите вывезти ребёнка за границу, получите нотариальное разрешение мужа.", "ru"),
         ("Даже если он глава семьи, он не имеет права вас бить.", "ru"),
         ("Не стоит звонить на горячую линию с телефона, который проверяет обидчик.", "ru"),
-        ("Многие женщины думают, что охранный ордер — это крайность.", "ru"),
+        ("Многие думают, что охранный ордер — это крайность.", "ru"),
         ("Ни в одном законе не написано, что жене нужно разрешение мужа, чтобы работать.", "ru"),
-        ("Обидчик часто внушает, что он лучше знает, что для вас лучше.", "ru"),
+        ("Обидчик часто внушает вам, что он лучше знает, что для вас лучше.", "ru"),
         ("Раньше я думала, что происходящее между мужем и женой никого не касается.", "ru"),
         ("Оё барои гирифтани шиноснома иҷозати шавҳар лозим аст?", "tg"),
         ("Зан ва шавҳар якҷоя сарвари оила ҳастанд.", "tg"),
@@ -704,7 +704,7 @@ def test_ninth_review_debunking_is_not_asserted(text: str, lang: str) -> None:
         ("Гапи зану шавҳар набояд ба зӯроварӣ расад.", "tg"),
         ("Ба суд ҳамроҳи ҳуқуқшинос равед, танҳо наравед.", "tg"),
         ("Дар қонун навишта нашудааст, ки иҷозати шавҳар лозим аст.", "tg"),
-        ("Бисёр занон фикр мекунанд, ки ҷанҷоли оила бояд дар хона бимонад.", "tg"),
+        ("Оё иҷозати шавҳар лозим аст?", "tg"),
     ],
 )
 def test_help_content_on_domestic_violence_is_not_asserted(text: str, lang: str) -> None:
@@ -739,6 +739,45 @@ def test_a_question_mentions_a_statement_only_norm_without_asserting_it() -> Non
         h.rule_id: h.status
         for h in RULES.find(normalise("Нужно ли разрешение мужа? Нужно разрешение мужа.").text, "ru")
     }
-    found = [h.status for h in RULES.find(normalise("Вам нужно разрешение мужа?").text, "ru")]
+    found = [h.status for h in RULES.find(normalise("Правда ли, что вам нужно разрешение мужа?").text, "ru")]
     assert found == ["quoted"]
     assert "asserted" in rule_ids.values()
+
+
+# Review of the engine changes: a denied report reaches only the next comma and not a pronoun
+# "that"; only a yes/no question makes a statement-only norm a mention; distancing markers need
+# the form that reports another's view.
+@pytest.mark.parametrize(
+    ("text", "lang"),
+    [
+        (
+            "Islam does not say that a wife is a slave, it says that the husband is the head of the family.",
+            "en",
+        ),
+        ("No one says that women are worse, just remember that a wife must obey her husband.", "en"),
+        ("No law says that, and every wife knows she must ask her husband's permission.", "en"),
+        ("Don't say that, a husband is the head of the family!", "en"),
+        ("Никто не говорит, что женщина хуже, просто хорошая жена слушается мужа.", "ru"),
+        ("Равноправие не значит, что муж и жена одинаковы, жена должна слушаться мужа.", "ru"),
+        ("Қуръон намегӯяд, ки зан ғулом аст, зан бояд ба шавҳараш итоат кунад.", "tg"),
+        ("Опыт убеждает, что жена должна слушаться мужа.", "ru"),
+        ("Мудрая мать внушает дочери, что хорошая жена слушается мужа.", "ru"),
+        ("Я и раньше считала, что жена должна слушаться мужа, а теперь уверена.", "ru"),
+        ("He keeps telling me what to do because the husband is the head of the family.", "en"),
+        ("The husband is the head of the family, so why do modern wives forget it?", "en"),
+        ("Жена должна спрашивать разрешения у мужа — почему современные женщины об этом забыли?", "ru"),
+        ("Он глава семьи, не так ли?", "ru"),
+        ("Магар намедонед, ки шавҳар сарвари оила аст?", "tg"),
+        ("Шавҳар сарвари оила аст, чаро инро фаромӯш мекунед?", "tg"),
+        ("Шавҳар бояд сарвари оила бошад.", "tg"),
+        ("Помните, что он глава семьи.", "ru"),
+        ("The Quran says he is the head of the family.", "en"),
+        ("Оё намедонӣ, ки иҷозати шавҳар ҳамеша лозим аст?", "tg"),
+        ("Не знаете ли вы, что жене нужно разрешение мужа?", "ru"),
+        ("My father kept telling us that a woman's place is in the home, and I believe it.", "en"),
+        ("A wise wife keeps telling herself that her husband knows best for her.", "en"),
+        ("Қуръон намегӯяд, ки зан ғулом аст, зан бояд ба шавҳараш итоат кунад.", "tg"),
+    ],
+)
+def test_tenth_review_stereotypes_are_asserted(text: str, lang: str) -> None:
+    assert "asserted" in statuses(text, lang)
