@@ -325,6 +325,11 @@ class StereotypeRules:
         self._negated_report = {k: re.compile(_expand(v["negated_report"])) for k, v in langs.items()}
         # "Нужно ли ...?": a yes/no question, in which a statement-only norm is asked about
         self._yes_no = {k: re.compile(_expand(v["yes_no_question"])) for k, v in langs.items()}
+        # where a denied report's or a yes/no question's reach ends: a comma, a complementizer or a
+        # conjunction ("... does not mean that she is equal because men are born leaders")
+        self._report_stops = {k: re.compile(_expand(v["report_stops"])) for k, v in langs.items()}
+        # "it's true", "это правда": an endorsement a rebuttal clause may hold and still concede
+        self._truth = {k: re.compile(_expand(v["truth_markers"])) for k, v in langs.items()}
         # "..: it is a myth that ...": a marker clause that points forward, not back
         self._cataphoric = {k: re.compile(_expand(v["cataphoric_markers"])) for k, v in langs.items()}
         self._forward_subject = {k: re.compile(_expand(v["forward_subject"])) for k, v in langs.items()}
@@ -524,7 +529,7 @@ class StereotypeRules:
             return "negated"
         if view.quotes_before(start) % 2 == 1 and not view.endorsed[i]:
             return "quoted"  # a quotation its clause agrees with ("... and she was right") is not
-        if rule.statement_only and view.asks:
+        if rule.statement_only and view.asks[0] <= start and end <= view.asks[1]:
             return "quoted"  # "Do you need your husband's permission to ...? No."
         return "asserted"
 
@@ -549,13 +554,20 @@ class StereotypeRules:
         n = len(clauses)
         quotes = [m.start() for m in _QUOTE_MARK.finditer(text, s_start, s_end)]
         ends_asking = _ends_with_question(text, s_start, s_end)
-        asks = ends_asking and bool(self._yes_no[lang].match(text, s_start, s_end))
-        # a denied report reaches the first comma after its complementizer ("Islam does not say
-        # that a wife is a slave, it says that ..." negates only "a wife is a slave")
-        reports = []
-        for m in self._negated_report[lang].finditer(text, s_start, s_end):
-            comma = text.find(",", m.end(), s_end)
-            reports.append((m.start(), m.end(), s_end if comma < 0 else comma))
+        stops = self._report_stops[lang]
+
+        def reach(pos: int) -> int:
+            stop = stops.search(text, pos, s_end)
+            return s_end if stop is None else stop.start()
+
+        # a yes/no question asks about what follows its opening up to the first comma,
+        # complementizer or conjunction ("Нужно ли разрешение мужа?", not "Понимаете ли вы, что ...?")
+        yes_no = self._yes_no[lang].match(text, s_start, s_end) if ends_asking else None
+        asks = (yes_no.end(), reach(yes_no.end())) if yes_no else (s_end + 1, -1)
+        # a denied report reaches as far ("Islam does not say that a wife is a slave, it says
+        # that ..." negates only "a wife is a slave")
+        denied = self._negated_report[lang].finditer(text, s_start, s_end)
+        reports = [(m.start(), m.end(), reach(m.end())) for m in denied]
         opener = self._question[lang].match(text, s_start, s_end)
         question = opener.span() if opener and ends_asking else (-1, -1)
         endorse = self._endorse[lang]
@@ -574,10 +586,10 @@ class StereotypeRules:
         # that opens with a rebuttal, whose endorsement is of the rebuttal ("..., but my mother
         # disagreed, and she was right"); a concession (", but it's true") is not such a rebuttal
         endorsed_after = [False] * n
-        rebuttal, concession = self._rebuttal[lang], self._concession[lang]
+        rebuttal, concession, truth = self._rebuttal[lang], self._concession[lang], self._truth[lang]
         for i in range(n - 2, -1, -1):
             na, nb, _ = clauses[i + 1]
-            if concession.match(text, na, nb):
+            if concession.match(text, na, nb) or truth.search(text, na, nb):
                 endorsed_after[i] = True
             elif not rebuttal.match(text, na, nb):
                 endorsed_after[i] = endorsed[i + 1] or endorsed_after[i + 1]
@@ -743,7 +755,8 @@ class _SentenceView:
     # the opening of a question that turns its emphatic phrase into a debunking ("А разве не миф,
     # что ...?", ``question_debunking``), or (-1, -1)
     question: tuple[int, int]
-    asks: bool  # a yes/no question ("Нужно ли ...?", "Do you need ...?")
+    # what a yes/no question asks about ("Нужно ли [разрешение мужа]?"), or an empty stretch
+    asks: tuple[int, int]
     # denied reports ("... does not say that"): start, end, and the end of their reach (the next
     # comma), in text order
     reports: list[tuple[int, int, int]]
