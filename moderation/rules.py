@@ -98,6 +98,9 @@ _OR_NOT_ANY = re.compile(r"\b(?:or\s+not|or\s+no\s+(?:myths?|stereotypes?)|ил�
 _OR_NOT = re.compile(r"\s*(?:or\s+not|or\s+no\s+(?:myths?|stereotypes?)|или\s+нет|е\s+не)\b")
 _LABEL_PHRASE_WORDS = 5  # "Афсонаҳо дар бораи занон ва мардон:": a preposition and four words
 _MIN_QUOTED_WORDS = 3  # a shorter quotation is often a name or a scare-quoted word
+# a denied report negates only a hit that opens its complement: at most this many words (articles
+# not counted) between the complementizer and the hit
+_REPORT_LEAD = 1
 
 
 def _words(pattern: str) -> re.Pattern[str]:
@@ -566,8 +569,10 @@ class StereotypeRules:
         asks = (yes_no.end(), reach(yes_no.end())) if yes_no else (s_end + 1, -1)
         # a denied report reaches as far ("Islam does not say that a wife is a slave, it says
         # that ..." negates only "a wife is a slave")
+        # ... and only to a hit that opens its complement ("It doesn't mean that I hate women a
+        # woman's place is in the kitchen" asserts the rest)
         denied = self._negated_report[lang].finditer(text, s_start, s_end)
-        reports = [(m.start(), m.end(), reach(m.end())) for m in denied]
+        reports = [(m.start(), m.end(), reach(m.end()), _lead_limit(text, m.end(), s_end)) for m in denied]
         opener = self._question[lang].match(text, s_start, s_end)
         question = opener.span() if opener and ends_asking else (-1, -1)
         endorse = self._endorse[lang]
@@ -757,9 +762,9 @@ class _SentenceView:
     question: tuple[int, int]
     # what a yes/no question asks about ("Нужно ли [разрешение мужа]?"), or an empty stretch
     asks: tuple[int, int]
-    # denied reports ("... does not say that"): start, end, and the end of their reach (the next
-    # comma), in text order
-    reports: list[tuple[int, int, int]]
+    # denied reports ("... does not say that"): start, end, the end of their reach (the next comma,
+    # complementizer or conjunction) and the last position a hit may start at, in text order
+    reports: list[tuple[int, int, int, int]]
     starts: list[int] = field(default_factory=list)  # clause starts, for clause_at
 
     def __post_init__(self) -> None:
@@ -773,16 +778,32 @@ class _SentenceView:
         """Whether a denied report in the clause starting at ``clause_start`` reaches the match
         [index, end) whole: the last report that ends before ``index`` decides (reports do not
         overlap, and a later one starts after an earlier one's end)."""
-        k = bisect_right(self.reports, (index, index, index)) - 1
+        k = bisect_right(self.reports, (index, index, index, index)) - 1
         while k >= 0 and self.reports[k][1] > index:
             k -= 1
-        return k >= 0 and self.reports[k][0] >= clause_start and end <= self.reports[k][2]
+        if k < 0:
+            return False
+        start, _, reach, lead = self.reports[k]
+        return start >= clause_start and end <= reach and index <= lead
 
     def clause_at(self, index: int) -> int:
         return max(0, bisect_right(self.starts, index) - 1)
 
     def quotes_before(self, index: int) -> int:
         return bisect_left(self.quotes, index)
+
+
+def _lead_limit(text: str, pos: int, s_end: int) -> int:
+    """Where the ``_REPORT_LEAD`` words after ``pos`` (articles not counted) end: a hit starting
+    later does not open the complement at ``pos``."""
+    seen = 0
+    for w in _WORD_RE.finditer(text, pos, s_end):
+        if w.group() in _ARTICLES:
+            continue
+        if seen == _REPORT_LEAD:
+            return w.start()
+        seen += 1
+    return s_end
 
 
 def _ends_with_question(text: str, start: int, end: int) -> bool:

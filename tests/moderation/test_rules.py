@@ -814,3 +814,36 @@ def test_eleventh_review_stereotypes_are_asserted(text: str, lang: str) -> None:
 )
 def test_a_yes_no_question_about_a_norm_is_a_mention(text: str, lang: str) -> None:
     assert statuses(text, lang) == {"quoted"}
+
+
+# Twelfth review: sentences (often unpunctuated) that were asserted before the domestic-violence
+# round and must stay so: a denied report negates only a hit opening its complement, Tajik verbs
+# end its reach, agreement in a rebuttal clause concedes, "внушал" distances only a survivor's report.
+@pytest.mark.parametrize(
+    ("text", "lang"),
+    [
+        ("The Quran does not say that a wife is a slave it says a wife must obey her husband.", "en"),
+        ("They say: a woman's place is in the home, but people were right.", "en"),
+        ("I don't say that lightly women are too emotional to lead.", "en"),
+        ("Myth: a woman's place is in the kitchen, however the elders were right.", "en"),
+        ("It doesn't mean that women are stupid it just means women are too emotional to lead.", "en"),
+        ("Stereotype: women are too emotional to lead, actually that's correct.", "en"),
+        ("Мы с мужем внушали ей, что жена должна слушаться мужа, и теперь у неё крепкая семья.", "ru"),
+        (
+            "Бабушка внушала нам, что женщины слишком эмоциональны для политики, и жизнь это подтвердила.",
+            "ru",
+        ),
+        ("Мама с детства внушала мне, что хорошая жена не спорит с мужем, и я ей благодарна.", "ru"),
+        ("Стереотип: мужчины не плачут, однако старики правы.", "ru"),
+        ("Это вовсе не значит что я женоненавистник женщины по природе эмоциональны.", "ru"),
+        ("Я убеждала тебя, что жена должна слушаться мужа, и ты теперь счастлива.", "ru"),
+        ("Қуръон намегӯяд ки зан ғулом аст зан бояд ба шавҳараш итоат кунад.", "tg"),
+        ("Мегӯянд: писарон гиря намекунанд, аммо онҳо ҳақанд.", "tg"),
+        ("Афсона: зан бояд ба шавҳар итоат кунад, аммо калонсолон ҳақ буданд.", "tg"),
+        ("Баъзеҳо мегӯянд: келин бояд сабр кунад, аммо ман розӣ ҳастам ва ин ҳақ буд.", "tg"),
+        ("Модарам нагуфтааст ки духтарон бефаҳманд ошхона ҷои зан аст.", "tg"),
+        ("Шариат талаб намекунад ки зан азоб кашад келин бояд сабр кунад.", "tg"),
+    ],
+)
+def test_twelfth_review_stereotypes_stay_asserted(text: str, lang: str) -> None:
+    assert "asserted" in statuses(text, lang)
