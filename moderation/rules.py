@@ -333,6 +333,8 @@ class StereotypeRules:
         self._report_stops = {k: re.compile(_expand(v["report_stops"])) for k, v in langs.items()}
         # "it's true", "это правда": an endorsement a rebuttal clause may hold and still concede
         self._truth = {k: re.compile(_expand(v["truth_markers"])) for k, v in langs.items()}
+        # "..., but my mother disagreed, and she was right": the endorsement is of the rebuttal
+        self._disagree = {k: re.compile(_expand(v["disagreement_markers"])) for k, v in langs.items()}
         # "..: it is a myth that ...": a marker clause that points forward, not back
         self._cataphoric = {k: re.compile(_expand(v["cataphoric_markers"])) for k, v in langs.items()}
         self._forward_subject = {k: re.compile(_expand(v["forward_subject"])) for k, v in langs.items()}
@@ -588,8 +590,10 @@ class StereotypeRules:
         covered = list(marked)
         # whether a clause after clause i holds an endorsement ("Gender stereotypes: a good wife
         # obeys her husband - and it's true": the label does not reach past it), up to a clause
-        # that opens with a rebuttal, whose endorsement is of the rebuttal ("..., but my mother
-        # disagreed, and she was right"); a concession (", but it's true") is not such a rebuttal
+        # that opens with a rebuttal. A rebuttal clause that concedes (", but it's true", ", but
+        # they are right") or whose endorsement agrees with the view (", but mum was right")
+        # counts; one that disagrees ("..., but my mother disagreed, and she was right") or is
+        # followed by a debunking ("но мама была права: это не так") does not
         endorsed_after = [False] * n
         rebuttal, concession, truth = self._rebuttal[lang], self._concession[lang], self._truth[lang]
         for i in range(n - 2, -1, -1):
@@ -598,6 +602,8 @@ class StereotypeRules:
                 endorsed_after[i] = True
             elif not rebuttal.match(text, na, nb):
                 endorsed_after[i] = endorsed[i + 1] or endorsed_after[i + 1]
+            elif endorsed[i + 1] and not self._disagree[lang].search(text, na, nb):
+                endorsed_after[i] = not (i + 2 < n and marked[i + 2])
         run_start = 0  # first clause of the run of colon/dash-ended clauses that holds clause i
         filled = -1  # clauses up to here were already walked back over (keeps this linear)
         for i in range(n - 1):

@@ -660,7 +660,7 @@ def test_ninth_review_stereotypes_are_asserted(text: str, lang: str) -> None:
     [
         ("Some say: a good wife obeys her husband, but my mother disagreed, and she was right.", "en"),
         ("Некоторые считают: хорошая жена слушается мужа — но мама была права: это не так.", "ru"),
-        ("Баъзеҳо мегӯянд: зан бояд ба шавҳар итоат кунад - аммо модарам ҳақ буд.", "tg"),
+        ("Баъзеҳо мегӯянд: зан бояд ба шавҳар итоат кунад - аммо модарам розӣ набуд ва ӯ ҳақ буд.", "tg"),
         ("Забудьте миф, мол, жена должна слушаться мужа.", "ru"),
         ("А разве это не миф, что жена должна слушаться мужа?", "ru"),
     ],
@@ -846,4 +846,18 @@ def test_a_yes_no_question_about_a_norm_is_a_mention(text: str, lang: str) -> No
     ],
 )
 def test_twelfth_review_stereotypes_stay_asserted(text: str, lang: str) -> None:
+    assert "asserted" in statuses(text, lang)
+
+
+# A rebuttal clause where someone "was right" agrees with the view unless it disagrees.
+@pytest.mark.parametrize(
+    ("text", "lang"),
+    [
+        ("Myth #4: women are weak, but mum was right.", "en"),
+        ("Миф №1: жена должна слушаться мужа, но бабушка была права.", "ru"),
+        ("Мегӯянд: ошхона ҷои зан аст, вале бобоям ҳақ буд.", "tg"),
+        ("Баъзеҳо мегӯянд: зан бояд ба шавҳар итоат кунад - аммо модарам ҳақ буд.", "tg"),
+    ],
+)
+def test_someone_was_right_in_a_rebuttal_agrees_with_the_view(text: str, lang: str) -> None:
     assert "asserted" in statuses(text, lang)
