@@ -574,7 +574,12 @@ class StereotypeRules:
         # ... and only to a hit that opens its complement ("It doesn't mean that I hate women a
         # woman's place is in the kitchen" asserts the rest)
         denied = self._negated_report[lang].finditer(text, s_start, s_end)
-        reports = [(m.start(), m.end(), reach(m.end()), _lead_limit(text, m.end(), s_end)) for m in denied]
+        # a negative question ("Разве не сказано, что ...?", "Магар ... намегӯяд, ки ...?") affirms
+        reports = (
+            []
+            if ends_asking
+            else [(m.start(), m.end(), reach(m.end()), _lead_limit(text, m.end(), s_end)) for m in denied]
+        )
         opener = self._question[lang].match(text, s_start, s_end)
         question = opener.span() if opener and ends_asking else (-1, -1)
         endorse = self._endorse[lang]
@@ -603,7 +608,16 @@ class StereotypeRules:
             elif not rebuttal.match(text, na, nb):
                 endorsed_after[i] = endorsed[i + 1] or endorsed_after[i + 1]
             elif endorsed[i + 1] and not self._disagree[lang].search(text, na, nb):
-                endorsed_after[i] = not (i + 2 < n and marked[i + 2])
+                # only a debunking that refers back ("но мама была права: это не так") takes it
+                # back, not one about the critics ("... - feminists are wrong")
+                endorsed_after[i] = not (
+                    i + 2 < n
+                    and marked[i + 2]
+                    and bool(self._back_reference[lang].match(text, clauses[i + 2][0], clauses[i + 2][1]))
+                )
+            elif not endorsed[i + 1] and not self._disagree[lang].search(text, na, nb):
+                # "..., but here's the thing - it's true": the rebuttal clause goes on past a dash
+                endorsed_after[i] = endorsed_after[i + 1]
         run_start = 0  # first clause of the run of colon/dash-ended clauses that holds clause i
         filled = -1  # clauses up to here were already walked back over (keeps this linear)
         for i in range(n - 1):

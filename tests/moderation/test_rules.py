@@ -861,3 +861,40 @@ def test_twelfth_review_stereotypes_stay_asserted(text: str, lang: str) -> None:
 )
 def test_someone_was_right_in_a_rebuttal_agrees_with_the_view(text: str, lang: str) -> None:
     assert "asserted" in statuses(text, lang)
+
+
+# Thirteenth review: agreement past a dash in a rebuttal clause, negated disagreement, critics
+# called wrong, negative rhetorical questions, "Беҳуда нагуфтаанд, ки", "that" before an adverb.
+@pytest.mark.parametrize(
+    ("text", "lang"),
+    [
+        ("Myth #2: women are bad with money, but here's the thing - it's true.", "en"),
+        ("Stereotype: boys don't cry, but honestly: they were right.", "en"),
+        ("Миф: мужчина — прирождённый лидер, но знаете что — это чистая правда.", "ru"),
+        ("Қолаб: занон заифанд, аммо медонед чӣ — ин рост аст.", "tg"),
+        ("Myth: a woman's place is in the kitchen, but I can't disagree, dad was right.", "en"),
+        ("Миф: жена должна слушаться мужа, но трудно не согласиться, бабушка была права.", "ru"),
+        ("Myth: a good wife obeys her husband, but grandma was right - feminists are wrong.", "en"),
+        ("Разве в Библии не сказано, что каждая жена должна слушаться мужа?", "ru"),
+        ("Магар Қуръон намегӯяд, ки зан бояд ба шавҳар итоат кунад?", "tg"),
+        ("Беҳуда нагуфтаанд, ки зан бояд ба шавҳар итоат кунад.", "tg"),
+        ("i dont mean that rudely women are too emotional to lead", "en"),
+    ],
+)
+def test_thirteenth_review_stereotypes_stay_asserted(text: str, lang: str) -> None:
+    assert "asserted" in statuses(text, lang)
+
+
+@pytest.mark.parametrize(
+    ("text", "lang"),
+    [
+        (
+            "Myth #1: women are bad with money, but it is true that many girls are never taught to budget.",
+            "en",
+        ),
+        ("Myth #3: men are born leaders, but I agree with researchers: leadership is learned.", "en"),
+        ("Many people still think boys don't cry, and I believe that does real harm.", "en"),
+    ],
+)
+def test_thirteenth_review_debunking_is_not_asserted(text: str, lang: str) -> None:
+    assert "asserted" not in statuses(text, lang)
