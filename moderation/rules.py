@@ -98,9 +98,6 @@ _OR_NOT_ANY = re.compile(r"\b(?:or\s+not|or\s+no\s+(?:myths?|stereotypes?)|ил�
 _OR_NOT = re.compile(r"\s*(?:or\s+not|or\s+no\s+(?:myths?|stereotypes?)|или\s+нет|е\s+не)\b")
 _LABEL_PHRASE_WORDS = 5  # "Афсонаҳо дар бораи занон ва мардон:": a preposition and four words
 _MIN_QUOTED_WORDS = 3  # a shorter quotation is often a name or a scare-quoted word
-# a denied report negates only a hit that opens its complement: at most this many words (articles
-# not counted) between the complementizer and the hit
-_REPORT_LEAD = 1
 
 
 def _words(pattern: str) -> re.Pattern[str]:
@@ -324,17 +321,10 @@ class StereotypeRules:
         # the distancing of everything before it
         self._concession = {k: re.compile(_expand(v["concession"])) for k, v in langs.items()}
         self._emphatic = {k: re.compile(_expand(v["emphatic_negations"])) for k, v in langs.items()}
-        # "the law does not say that ...": a denied report negates what follows it in its clause
-        self._negated_report = {k: re.compile(_expand(v["negated_report"])) for k, v in langs.items()}
         # "Нужно ли ...?": a yes/no question, in which a statement-only norm is asked about
         self._yes_no = {k: re.compile(_expand(v["yes_no_question"])) for k, v in langs.items()}
-        # where a denied report's or a yes/no question's reach ends: a comma, a complementizer or a
-        # conjunction ("... does not mean that she is equal because men are born leaders")
+        # where a yes/no question's reach ends: a comma, a complementizer or a conjunction
         self._report_stops = {k: re.compile(_expand(v["report_stops"])) for k, v in langs.items()}
-        # "it's true", "это правда": an endorsement a rebuttal clause may hold and still concede
-        self._truth = {k: re.compile(_expand(v["truth_markers"])) for k, v in langs.items()}
-        # "..., but my mother disagreed, and she was right": the endorsement is of the rebuttal
-        self._disagree = {k: re.compile(_expand(v["disagreement_markers"])) for k, v in langs.items()}
         # "..: it is a myth that ...": a marker clause that points forward, not back
         self._cataphoric = {k: re.compile(_expand(v["cataphoric_markers"])) for k, v in langs.items()}
         self._forward_subject = {k: re.compile(_expand(v["forward_subject"])) for k, v in langs.items()}
@@ -529,7 +519,6 @@ class StereotypeRules:
             # Tajik is verb-final: a negated verb follows the match ("... муҳаббат нестанд")
             after = " ".join(re.findall(r"[\w']+", text[end : min(c_end, end + _WINDOW_CHARS)])[:2])
             negated = negated or bool(neg.search(after))
-        negated = negated or view.report_denied(c_start, start, end)
         if negated or (not rule.has_negation and neg.search(text[start:end])):
             return "negated"
         if view.quotes_before(start) % 2 == 1 and not view.endorsed[i]:
@@ -569,55 +558,31 @@ class StereotypeRules:
         # complementizer or conjunction ("Нужно ли разрешение мужа?", not "Понимаете ли вы, что ...?")
         yes_no = self._yes_no[lang].match(text, s_start, s_end) if ends_asking else None
         asks = (yes_no.end(), reach(yes_no.end())) if yes_no else (s_end + 1, -1)
-        # a denied report reaches as far ("Islam does not say that a wife is a slave, it says
-        # that ..." negates only "a wife is a slave")
-        # ... and only to a hit that opens its complement ("It doesn't mean that I hate women a
-        # woman's place is in the kitchen" asserts the rest)
-        denied = self._negated_report[lang].finditer(text, s_start, s_end)
-        # a negative question ("Разве не сказано, что ...?", "Магар ... намегӯяд, ки ...?") affirms
-        reports = (
-            []
-            if ends_asking
-            else [(m.start(), m.end(), reach(m.end()), _lead_limit(text, m.end(), s_end)) for m in denied]
-        )
         opener = self._question[lang].match(text, s_start, s_end)
         question = opener.span() if opener and ends_asking else (-1, -1)
         endorse = self._endorse[lang]
         endorsed = [bool(endorse.search(text, a, b)) for a, b, _ in clauses]
         if self._rebuttal[lang].match(text, s_end) and not any(endorsed):
-            return _SentenceView(clauses, [True] * n, endorsed, quotes, question, asks, reports)
+            return _SentenceView(clauses, [True] * n, endorsed, quotes, question, asks)
         if not self._debunk[lang].search(text, s_start, s_end):
-            return _SentenceView(clauses, [False] * n, endorsed, quotes, question, asks, reports)
+            return _SentenceView(clauses, [False] * n, endorsed, quotes, question, asks)
         marked = [
             not e and self._marker_in(text, a, b, lang)
             for (a, b, _), e in zip(clauses, endorsed, strict=True)
         ]
         covered = list(marked)
-        # whether a clause after clause i holds an endorsement ("Gender stereotypes: a good wife
-        # obeys her husband - and it's true": the label does not reach past it), up to a clause
-        # that opens with a rebuttal. A rebuttal clause that concedes (", but it's true", ", but
-        # they are right") or whose endorsement agrees with the view (", but mum was right")
-        # counts; one that disagrees ("..., but my mother disagreed, and she was right") or is
-        # followed by a debunking ("но мама была права: это не так") does not
+        # whether a clause after clause i holds an endorsement or a concession ("Gender
+        # stereotypes: a good wife obeys her husband - and it's true": the label does not reach
+        # past it). Any later clause counts, a rebuttal's too ("..., but my mother disagreed, and
+        # she was right" is asserted): telling whose view an endorsement backs was tried and left
+        # more stereotypes read as debunked than it saved debunkings (docs/moderation_eval.md)
         endorsed_after = [False] * n
-        rebuttal, concession, truth = self._rebuttal[lang], self._concession[lang], self._truth[lang]
+        concession = self._concession[lang]
         for i in range(n - 2, -1, -1):
             na, nb, _ = clauses[i + 1]
-            if concession.match(text, na, nb) or truth.search(text, na, nb):
-                endorsed_after[i] = True
-            elif not rebuttal.match(text, na, nb):
-                endorsed_after[i] = endorsed[i + 1] or endorsed_after[i + 1]
-            elif endorsed[i + 1] and not self._disagree[lang].search(text, na, nb):
-                # only a debunking that refers back ("но мама была права: это не так") takes it
-                # back, not one about the critics ("... - feminists are wrong")
-                endorsed_after[i] = not (
-                    i + 2 < n
-                    and marked[i + 2]
-                    and bool(self._back_reference[lang].match(text, clauses[i + 2][0], clauses[i + 2][1]))
-                )
-            elif not endorsed[i + 1] and not self._disagree[lang].search(text, na, nb):
-                # "..., but here's the thing - it's true": the rebuttal clause goes on past a dash
-                endorsed_after[i] = endorsed_after[i + 1]
+            endorsed_after[i] = (
+                endorsed[i + 1] or endorsed_after[i + 1] or bool(concession.match(text, na, nb))
+            )
         run_start = 0  # first clause of the run of colon/dash-ended clauses that holds clause i
         filled = -1  # clauses up to here were already walked back over (keeps this linear)
         for i in range(n - 1):
@@ -649,7 +614,7 @@ class StereotypeRules:
             # "Men are born leaders - it's a cliche, but it's true": nothing before it is distanced
             if clauses[i - 1][2] == "," and self._concession[lang].match(text, clauses[i][0], clauses[i][1]):
                 covered[:i] = [False] * i
-        return _SentenceView(clauses, covered, endorsed, quotes, question, asks, reports)
+        return _SentenceView(clauses, covered, endorsed, quotes, question, asks)
 
     def _points_forward(self, text: str, start: int, end: int, lang: str) -> bool:
         """Whether the clause [start, end) opens with a marker that points forward ("it is a myth
@@ -782,9 +747,6 @@ class _SentenceView:
     question: tuple[int, int]
     # what a yes/no question asks about ("Нужно ли [разрешение мужа]?"), or an empty stretch
     asks: tuple[int, int]
-    # denied reports ("... does not say that"): start, end, the end of their reach (the next comma,
-    # complementizer or conjunction) and the last position a hit may start at, in text order
-    reports: list[tuple[int, int, int, int]]
     starts: list[int] = field(default_factory=list)  # clause starts, for clause_at
 
     def __post_init__(self) -> None:
@@ -794,36 +756,11 @@ class _SentenceView:
         """Whether the emphatic phrase [start, end) is the one the question's opening turns."""
         return self.question[0] <= start and end <= self.question[1]
 
-    def report_denied(self, clause_start: int, index: int, end: int) -> bool:
-        """Whether a denied report in the clause starting at ``clause_start`` reaches the match
-        [index, end) whole: the last report that ends before ``index`` decides (reports do not
-        overlap, and a later one starts after an earlier one's end)."""
-        k = bisect_right(self.reports, (index, index, index, index)) - 1
-        while k >= 0 and self.reports[k][1] > index:
-            k -= 1
-        if k < 0:
-            return False
-        start, _, reach, lead = self.reports[k]
-        return start >= clause_start and end <= reach and index <= lead
-
     def clause_at(self, index: int) -> int:
         return max(0, bisect_right(self.starts, index) - 1)
 
     def quotes_before(self, index: int) -> int:
         return bisect_left(self.quotes, index)
-
-
-def _lead_limit(text: str, pos: int, s_end: int) -> int:
-    """Where the ``_REPORT_LEAD`` words after ``pos`` (articles not counted) end: a hit starting
-    later does not open the complement at ``pos``."""
-    seen = 0
-    for w in _WORD_RE.finditer(text, pos, s_end):
-        if w.group() in _ARTICLES:
-            continue
-        if seen == _REPORT_LEAD:
-            return w.start()
-        seen += 1
-    return s_end
 
 
 def _ends_with_question(text: str, start: int, end: int) -> bool:
