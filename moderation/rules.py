@@ -324,7 +324,7 @@ class StereotypeRules:
         # "Нужно ли ...?": a yes/no question, in which a statement-only norm is asked about
         self._yes_no = {k: re.compile(_expand(v["yes_no_question"])) for k, v in langs.items()}
         # where a yes/no question's reach ends: a comma, a complementizer or a conjunction
-        self._report_stops = {k: re.compile(_expand(v["report_stops"])) for k, v in langs.items()}
+        self._question_stops = {k: re.compile(_expand(v["question_stops"])) for k, v in langs.items()}
         # "..: it is a myth that ...": a marker clause that points forward, not back
         self._cataphoric = {k: re.compile(_expand(v["cataphoric_markers"])) for k, v in langs.items()}
         self._forward_subject = {k: re.compile(_expand(v["forward_subject"])) for k, v in langs.items()}
@@ -548,7 +548,7 @@ class StereotypeRules:
         n = len(clauses)
         quotes = [m.start() for m in _QUOTE_MARK.finditer(text, s_start, s_end)]
         ends_asking = _ends_with_question(text, s_start, s_end)
-        stops = self._report_stops[lang]
+        stops = self._question_stops[lang]
 
         def reach(pos: int) -> int:
             stop = stops.search(text, pos, s_end)

@@ -723,18 +723,15 @@ def test_more_domestic_violence_norms_are_asserted(text: str, lang: str) -> None
 
 
 def test_a_question_mentions_a_statement_only_norm_without_asserting_it() -> None:
-    rule_ids = {
-        h.rule_id: h.status
-        for h in RULES.find(normalise("Нужно ли разрешение мужа? Нужно разрешение мужа.").text, "ru")
-    }
-    found = [h.status for h in RULES.find(normalise("Правда ли, что вам нужно разрешение мужа?").text, "ru")]
-    assert found == ["quoted"]
-    assert "asserted" in rule_ids.values()
+    asked = [h.status for h in RULES.find(normalise("Правда ли, что вам нужно разрешение мужа?").text, "ru")]
+    stated = [h.status for h in RULES.find(normalise("Вам нужно разрешение мужа.").text, "ru")]
+    assert asked == ["quoted"]
+    assert stated == ["asserted"]
 
 
-# Review of the engine changes: a denied report reaches only the next comma and not a pronoun
-# "that"; only a yes/no question makes a statement-only norm a mention; distancing markers need
-# the form that reports another's view.
+# Review of the engine changes: denials and disclaimers do not hide what follows ("... does not
+# say that A, it says that B"); only a yes/no question makes a statement-only norm a mention;
+# distancing markers need the form that reports another's view.
 @pytest.mark.parametrize(
     ("text", "lang"),
     [
@@ -771,8 +768,8 @@ def test_tenth_review_stereotypes_are_asserted(text: str, lang: str) -> None:
     assert "asserted" in statuses(text, lang)
 
 
-# Eleventh review: a denied report stops at a conjunction; a rebuttal clause that calls the view
-# true still concedes; a yes/no question asks only about what follows its opening directly.
+# Eleventh review: run-on disclaimers, a rebuttal clause that calls the view true, and questions
+# that assert what follows "ли вы, что" / "that".
 @pytest.mark.parametrize(
     ("text", "lang"),
     [
@@ -811,8 +808,7 @@ def test_a_yes_no_question_about_a_norm_is_a_mention(text: str, lang: str) -> No
 
 
 # Twelfth review: sentences (often unpunctuated) that were asserted before the domestic-violence
-# round and must stay so: a denied report negates only a hit opening its complement, Tajik verbs
-# end its reach, agreement in a rebuttal clause concedes, "внушал" distances only a survivor's report.
+# round and must stay so.
 @pytest.mark.parametrize(
     ("text", "lang"),
     [
