@@ -39,7 +39,7 @@ class ModelParams:
 
     word_ngrams: tuple[int, int] = (1, 2)
     char_ngrams: tuple[int, int] = (2, 5)
-    C: float = 4.0
+    C: float = 32.0
     category_C: float = 4.0
     rule_feature_weight: float = 1.0
     calibration_folds: int = 5
