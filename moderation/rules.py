@@ -395,11 +395,14 @@ class StereotypeRules:
         """
         key = lang if lang in self._debunk else "en"
         # no marker anywhere: no sentence needs its own search (one scan instead of dozens)
-        anywhere = self._debunk[key].search(norm_text) is not None
+        debunk = self._debunk[key]
+        anywhere = debunk.search(norm_text) is not None
         rebuttal = self._rebuttal[key]
         ranges: list[tuple[int, int]] = []
         for s, e in _sentences(norm_text):
-            if anywhere or rebuttal.match(norm_text, e):
+            # ``_view`` distances nothing in a sentence without a marker that no rebuttal
+            # follows: skip its clause analysis (most sentences of an article)
+            if rebuttal.match(norm_text, e) or (anywhere and debunk.search(norm_text, s, e)):
                 ranges.extend(self._debunked_stretches(norm_text, s, e, key))
         for m in _QUOTED.finditer(norm_text):
             if len(m.group(1).split()) >= _MIN_QUOTED_WORDS:
