@@ -400,8 +400,8 @@ class StereotypeRules:
         rebuttal = self._rebuttal[key]
         ranges: list[tuple[int, int]] = []
         for s, e in _sentences(norm_text):
-            # ``_view`` distances nothing in a sentence without a marker that no rebuttal
-            # follows: skip its clause analysis (most sentences of an article)
+            # ``_view`` distances nothing in a sentence with no marker and no rebuttal after
+            # it: skip its clause analysis (most sentences of an article)
             if rebuttal.match(norm_text, e) or (anywhere and debunk.search(norm_text, s, e)):
                 ranges.extend(self._debunked_stretches(norm_text, s, e, key))
         for m in _QUOTED.finditer(norm_text):

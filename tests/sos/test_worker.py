@@ -49,8 +49,8 @@ def worker_env(app_env: dict[str, str], redis_prefix: str) -> dict[str, str]:
     # Queues of this test's own, on the shared Redis (CELERY_QUEUE_PREFIX allows no colon).
     app_env["CELERY_QUEUE_PREFIX"] = f"{redis_prefix.rstrip(':')}-{time.time_ns()}"
     app_env["TWILIO_TIMEOUT_SECONDS"] = "20"
-    # These tests move the clock minutes ahead to let the sweeper find orphaned rows; with the
-    # usual 60 s, each open alert would escalate meanwhile (its third escalation wraps round the
+    # The killed-worker test moves the clock minutes ahead to let the sweeper find the orphaned
+    # row; with the usual 60 s, each open alert would escalate meanwhile (its third escalation wraps round the
     # on-call chain to the first number, and a live worker may send it before the assertions):
     # escalation has tests of its own, so keep it out of the way here.
     app_env["ESCALATION_SECONDS"] = "3600"
@@ -130,7 +130,8 @@ def test_worker_relays_and_a_worker_killed_mid_request_sends_nothing_twice(
         twilio_mock.timeout_sleep = 2.5
     stuck = [d for d in deliveries() if d.status in ("sending", "pending")]
     assert {d.status for d in stuck} == {"sending", "pending"}
-    orphan_sid = twilio_mock.created[0].sid
+    orphan = next(d.id for d in stuck if d.status == "sending")
+    orphan_sid = twilio_mock.created[0].sid  # Twilio created it; the worker never heard back
 
     # 3. A new worker starts; the sweeper (beat) finds the orphaned row and reconciles it.
     start_worker()
@@ -142,10 +143,11 @@ def test_worker_relays_and_a_worker_killed_mid_request_sends_nothing_twice(
     assert len(twilio_mock.sms_to(HOTLINE[0])) == 1  # found in Twilio's log, not re-sent
     assert len(twilio_mock.calls_to(HOTLINE[0])) == 1  # the call that never started: placed once
     assert all(d.status == "queued" for d in deliveries())
-    assert orphan_sid in {d.provider_sid for d in deliveries()}  # the orphan took its own sid
-    # Nothing is still on its way: the live worker, given time, sends nothing more.
+    assert deliveries(id=orphan)[0].provider_sid == orphan_sid  # the orphan took its own sid
+    # Nothing else was dispatched to the new worker meanwhile (no escalation, and the watchdog
+    # finds both alerts relaying): a moment later Twilio still holds only alert 2's SMS and call.
     time.sleep(3)
-    assert len(twilio_mock.created) == 2  # alert 2's SMS and call (the mock forgot alert 1's)
+    assert len(twilio_mock.created) == 2
 
 
 def test_the_relay_has_a_queue_of_its_own(
