@@ -12,6 +12,7 @@ import numpy as np
 
 from moderation.assessment import CATEGORIES, LANGUAGES, Assessment
 from moderation.corpus import CorpusError, LabelledText, load_corpus
+from moderation.model import ModelParams
 from moderation.moderator import Moderator
 from moderation.normalise import detect_language
 
@@ -175,14 +176,17 @@ def _report(
 
 
 def cross_validate_corpus(
-    corpus_dir: str | Path | None = None, folds: int = 5, seed: int = 0
+    corpus_dir: str | Path | None = None,
+    folds: int = 5,
+    seed: int = 0,
+    params: ModelParams | None = None,
 ) -> dict[str, Any]:
     """The production model, cross-validated on the corpus **train** split only.
 
     This is the figure rules, features, parameters and thresholds are chosen on
     (docs/moderation_eval.md); the test split is never read here. The train rows are split into
     ``folds`` folds stratified by language and label (shuffled with ``seed``); for each fold a
-    model is trained on the other folds with the default parameters and the held-out rows are
+    model is trained on the other folds with ``params`` (default: the defaults) and the held-out rows are
     assessed under the configured policy. ``report`` is ``evaluate_rows``'s report on the pooled
     out-of-fold assessments; ``folds`` gives each fold's lowest per-language F1.
     """
@@ -205,7 +209,7 @@ def cross_validate_corpus(
     splitter = StratifiedKFold(n_splits=folds, shuffle=True, random_state=seed)
     moderator = Moderator(None, "cross-validation")
     for k, (fit_idx, held_idx) in enumerate(splitter.split(rows, strata)):
-        fold = Moderator(train_model([rows[i] for i in fit_idx]), f"cross-validation fold {k + 1}")
+        fold = Moderator(train_model([rows[i] for i in fit_idx], params), f"cross-validation fold {k + 1}")
         assessed = _assess_rows(fold, [rows[i] for i in held_idx])
         per_fold.append(_report(assessed, fold, 0)["gate"]["f1_min_lang"])
         pooled.extend(assessed)
@@ -213,9 +217,27 @@ def cross_validate_corpus(
         "rows": len(rows),
         "folds": per_fold,
         "seed": seed,
+        "params": (params or ModelParams()).to_dict(),
         "report": _report(pooled, moderator, 4),
         "seconds": round(time.perf_counter() - started, 1),
     }
+
+
+def cross_validation_summary(runs: Sequence[dict[str, Any]]) -> dict[str, Any]:
+    """Per-language F1 and hard-case false positives of several ``cross_validate_corpus`` runs
+    (other fold assignments of the same rows), each and their mean: a parameter or rule change
+    is judged on the mean, since one assignment moves a 400-row language by a row or two."""
+    per_seed = [
+        {
+            "seed": run["seed"],
+            **{f"f1_{lang}": run["report"]["by_lang"][lang]["f1"] for lang in run["report"]["by_lang"]},
+            "hard_fpr": run["report"]["gate"]["hard_fpr"],
+        }
+        for run in runs
+    ]
+    keys = [k for k in per_seed[0] if k != "seed"] if per_seed else []
+    mean = {k: round(float(np.mean([s[k] for s in per_seed])), 4) for k in keys}
+    return {"seeds": per_seed, "mean": mean, "params": runs[0]["params"] if runs else {}}
 
 
 def gate_metrics(moderator: Moderator, corpus_dir: str | Path | None = None) -> dict[str, float]:
@@ -431,6 +453,21 @@ def render_markdown(report: dict[str, Any]) -> str:
             f"pooled out-of-fold assessments; lowest per-language F1 by fold {folds}.\n"
         )
         _render_tables(corpus_cv["report"], out, "train split (out of fold)")
+    summary = report.get("corpus_cv_seeds")
+    if summary and summary.get("seeds"):
+        langs = [k[3:] for k in summary["mean"] if k.startswith("f1_")]
+        changed = {k: v for k, v in summary["params"].items() if ModelParams().to_dict().get(k) != v}
+        shown = ", ".join(f"{k} {v}" for k, v in changed.items()) or "the default parameters"
+        out.append(
+            f"Corpus train split, the same cross-validation with {len(summary['seeds'])} fold "
+            f"assignments ({shown}):\n"
+        )
+        out.append("| seed | " + " | ".join(f"F1 {lang}" for lang in langs) + " | hard-case FP |")
+        out.append("|---|" + "---|" * (len(langs) + 1))
+        for row in [*summary["seeds"], {"seed": "**mean**", **summary["mean"]}]:
+            cells = [f"{row[f'f1_{lang}']:.4f}" for lang in langs] + [f"{100 * row['hard_fpr']:.2f}%"]
+            out.append(f"| {row['seed']} | " + " | ".join(cells) + " |")
+        out.append("")
     edos = report.get("edos_task_a")
     if edos and "macro_f1" in edos:
         ref = edos["reference"]

@@ -8,6 +8,7 @@ import shutil
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 from click.testing import CliRunner
@@ -186,7 +187,7 @@ def test_evaluate_corpus_cv_reports_the_train_split_cross_validation(
     from moderation import evaluation
 
     real = evaluation.cross_validate_corpus
-    monkeypatch.setattr(evaluation, "cross_validate_corpus", lambda corpus: real(corpus, folds=2))
+    monkeypatch.setattr(evaluation, "cross_validate_corpus", lambda corpus, **kw: real(corpus, folds=2, **kw))
     root, _ = trained_registry
     result = CliRunner().invoke(
         cli,
@@ -202,6 +203,64 @@ def test_evaluate_corpus_cv_reports_the_train_split_cross_validation(
     assert f"Corpus train split, 2-fold cross-validation ({n_train} rows" in result.output
     assert "Decisions on the train split (out of fold)" in result.output
     assert result.output.count("| language |") == 2  # the test split's table and the CV's
+
+
+def test_evaluate_corpus_cv_over_several_seeds_with_other_parameters(
+    trained_registry: tuple[Path, str],
+    corpus_dir: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """``--cv-seed`` repeats the cross-validation with other fold assignments and averages them;
+    ``--cv-param`` trains the fold models with other parameters (the registry is untouched)."""
+    from moderation import evaluation, registry
+
+    real = evaluation.cross_validate_corpus
+    calls: list[dict[str, Any]] = []
+
+    def two_folds(corpus: Path, **kw: Any) -> dict[str, Any]:
+        calls.append(kw)
+        return real(corpus, folds=2, **kw)
+
+    monkeypatch.setattr(evaluation, "cross_validate_corpus", two_folds)
+    root, version = trained_registry
+    args = ["evaluate", "--registry", str(root), "--corpus", str(corpus_dir), "--corpus-cv",
+            "--cv-seed", "0", "--cv-seed", "3", "--cv-param", "C=8", "--cv-param", "word_ngrams=1,3"]
+    result = CliRunner().invoke(cli, args)
+    assert result.exit_code == 0, result.output
+    assert [c["seed"] for c in calls] == [0, 3]
+    assert all(c["params"].C == 8.0 and c["params"].word_ngrams == (1, 3) for c in calls)
+    summary = json.loads(result.output)["corpus_cv_seeds"]
+    assert [s["seed"] for s in summary["seeds"]] == [0, 3]
+    assert summary["params"]["C"] == 8.0 and summary["params"]["word_ngrams"] == [1, 3]
+    for key, mean in summary["mean"].items():
+        assert mean == pytest.approx(sum(s[key] for s in summary["seeds"]) / 2, abs=1e-4)
+    assert registry.promoted_version(root) == version
+
+    markdown = CliRunner().invoke(cli, [*args, "--markdown"])
+    assert markdown.exit_code == 0, markdown.output
+    assert "the same cross-validation with 2 fold assignments (word_ngrams [1, 3], C 8.0)" in markdown.output
+    assert "| **mean** |" in markdown.output
+
+
+@pytest.mark.parametrize(
+    ("extra", "message"),
+    [
+        (["--corpus-cv", "--cv-param", "gamma=2"], "expected NAME=VALUE with NAME one of"),
+        (["--corpus-cv", "--cv-param", "C"], "expected NAME=VALUE"),
+        (["--corpus-cv", "--cv-param", "C=-1"], "C takes a positive number"),
+        (["--corpus-cv", "--cv-param", "word_ngrams=3,1"], "two integers a,b with 1 <= a <= b"),
+        (["--corpus-cv", "--cv-param", "calibration_folds=2.5"], "takes an integer"),
+        (["--cv-seed", "1"], "--cv-seed and --cv-param go with --corpus-cv"),
+    ],
+)
+def test_evaluate_refuses_bad_cross_validation_options(
+    trained_registry: tuple[Path, str], corpus_dir: Path, extra: list[str], message: str
+) -> None:
+    root, _ = trained_registry
+    args = ["evaluate", "--registry", str(root), "--corpus", str(corpus_dir), *extra]
+    result = CliRunner().invoke(cli, args)
+    assert result.exit_code == 2
+    assert message in result.output
 
 
 # ---- --corpus must exist; the gate refuses an unusable evaluation set --------------------
