@@ -691,8 +691,10 @@ class StereotypeRules:
         """Whether [start, end) holds a debunking marker that distances anything: valid
         (``_valid_marker``) and not inside a phrase that rejects the debunking (``false_markers``:
         "contrary to modern nonsense", "stereotypes aside")."""
-        false = [(f.start(), f.end()) for f in self._false[lang].finditer(text, start, end)]
+        false: list[tuple[int, int]] | None = None  # looked for only once a marker is found
         for m in self._debunk[lang].finditer(text, start, end):
+            if false is None:
+                false = [(f.start(), f.end()) for f in self._false[lang].finditer(text, start, end)]
             if any(a <= m.start() and m.end() <= b for a, b in false):
                 continue
             if self._valid_marker(m, text, start, end, lang):
