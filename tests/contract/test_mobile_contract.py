@@ -182,7 +182,8 @@ def test_property_based_run_finds_no_server_error_and_no_schema_violation(
         strategy = op.as_strategy()
         label = f"{op.method.upper()} {op.path}"
 
-        @settings(max_examples=40, deadline=None, database=None,
+        # derandomize: the same 40 examples on every run, so CI cannot pass or fail by luck
+        @settings(max_examples=40, deadline=None, database=None, derandomize=True,
                   suppress_health_check=list(HealthCheck))
         def run(case: Any, label: str = label) -> None:
             response = case.call(app=app)

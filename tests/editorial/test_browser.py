@@ -14,6 +14,7 @@ from typing import Any
 
 import pytest
 from flask import Flask
+from playwright.sync_api import expect
 
 from backend.editorial.gate import run_gate
 from backend.editorial.moderation_gateway import current_moderator
@@ -83,13 +84,13 @@ def test_stereotyped_ad_is_flagged_highlighted_rejected_and_never_served(
     editor.wait_for_load_state()
     assert editor.locator("#submit").count() == 1, editor.inner_text("main")[:800]
     editor.click("#submit")
-    assert editor.inner_text("#state") == "moderating"
+    expect(editor.locator("#state")).to_have_text("moderating")  # waits for the new page
     _run_worker_gate(editor)
 
     moderator.goto("/console/editorial/queue")
     moderator.click("text=A real man doesn't cook.")
     marks = moderator.locator("mark.flag")
-    assert marks.count() >= 1
+    expect(marks.first).to_be_visible()  # the review page has loaded (click does not wait for it)
     flagged = " ".join(marks.all_inner_texts())
     assert "man" in flagged or "cook" in flagged, flagged
     assert moderator.locator(".span-reasons li").count() >= 1
@@ -126,7 +127,7 @@ def test_neutral_recipe_is_cleared_and_published(app: Flask, live_server: str,
     assert editor.inner_text("#state") == "approved"
     assert "clear" in editor.inner_text(".moderation h2")
     editor.click("#publish")
-    assert editor.inner_text("#state") == "published"
+    expect(editor.locator("#state")).to_have_text("published")
 
     listing = editor.request.get("/api/v1/articles?locale=en&category=recipes").json()
     assert [i["slug"] for i in listing["items"]] == ["mung-bean-soup-evening"]

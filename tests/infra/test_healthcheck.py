@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 import time
@@ -73,7 +74,9 @@ def test_beat_check_follows_the_age_of_the_schedule_file(tmp_path: Path) -> None
     os.utime(schedule, (stale, stale))
     result = _run("beat", "--data-dir", str(tmp_path), "--max-age", "900")
     assert result.returncode == 1
-    assert "written 3600 s ago" in result.stdout or "written 3599 s ago" in result.stdout
+    # 3600 s plus however long the check's own process took to start (seconds on a loaded machine)
+    age = re.search(r"written (\d+) s ago", result.stdout)
+    assert age is not None and 3599 <= int(age.group(1)) <= 3660, result.stdout
 
 
 def test_worker_check_fails_cleanly_when_no_worker_answers(tmp_path: Path) -> None:

@@ -24,6 +24,13 @@ from tests.sos.helpers import deliveries, relay_pending
 from tests.support.twilio_mock import TwilioMock, free_port
 
 
+@pytest.fixture(autouse=True)
+def short_twilio_timeout(app_env: dict[str, str], twilio_mock: TwilioMock) -> None:
+    """The "timeout" fault answers after ``timeout_sleep`` (2.5 s): the client gives up first."""
+    app_env["TWILIO_TIMEOUT_SECONDS"] = "1.5"
+    assert twilio_mock.timeout_sleep > 1.5
+
+
 @pytest.fixture
 def broker_down_env(app_env: dict[str, str]) -> Iterator[dict[str, str]]:
     from backend.celery_app import celery
