@@ -19,21 +19,22 @@ from sqlalchemy import func, select
 from backend.extensions import db
 from backend.models.audit import AuditEvent
 from tests.console.conftest import wav_bytes
-from tests.support.browser import chromium, serving
+from tests.support.browser import chromium, listening_socket, serving
 from tests.support.staff import StaffCredentials, create_staff
 
 pytestmark = pytest.mark.browser
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
+@pytest.fixture
+def listener() -> Iterator[socket.socket]:
+    """The server's socket, held from before the app is built (its URLs need the port)."""
+    with listening_socket() as sock:
+        yield sock
 
 
 @pytest.fixture
-def port() -> int:
-    return _free_port()
+def port(listener: socket.socket) -> int:
+    return int(listener.getsockname()[1])
 
 
 @pytest.fixture
@@ -44,8 +45,8 @@ def app_env(app_env: dict[str, str], port: int) -> dict[str, str]:
 
 
 @pytest.fixture
-def live_server(app: Flask, port: int) -> Iterator[str]:
-    with serving(app, port) as url:
+def live_server(app: Flask, listener: socket.socket) -> Iterator[str]:
+    with serving(app, sock=listener) as url:
         yield url
 
 

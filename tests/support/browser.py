@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import socket
 import threading
 from collections.abc import Iterator
 from typing import Any
@@ -20,13 +21,31 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networki
 
 
 @contextlib.contextmanager
-def serving(app: Flask, port: int = 0) -> Iterator[str]:
-    """Serve ``app`` on 127.0.0.1 (an ephemeral port unless given) in a thread; yield its base URL."""
-    server = make_server("127.0.0.1", port, app, threaded=True)
+def listening_socket() -> Iterator[socket.socket]:
+    """A socket bound to an ephemeral loopback port and listening, for :func:`serving`: a test
+    that needs the port before the app exists (to build URLs with it) holds it from the start,
+    so nothing else can take it in between."""
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    try:
+        sock.bind(("127.0.0.1", 0))
+        sock.listen(128)
+        yield sock
+    finally:
+        sock.close()
+
+
+@contextlib.contextmanager
+def serving(app: Flask, port: int = 0, sock: socket.socket | None = None) -> Iterator[str]:
+    """Serve ``app`` on 127.0.0.1 in a thread (on ``sock`` if given, from
+    :func:`listening_socket`; else an ephemeral port unless ``port``); yield its base URL."""
+    if sock is not None:
+        port = int(sock.getsockname()[1])
+    server = make_server("127.0.0.1", port, app, threaded=True,
+                         fd=sock.fileno() if sock is not None else None)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:
-        yield f"http://127.0.0.1:{server.server_port}"
+        yield f"http://127.0.0.1:{server.socket.getsockname()[1]}"
     finally:
         server.shutdown()
         thread.join(timeout=10)
