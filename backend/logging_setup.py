@@ -16,7 +16,8 @@ from typing import Any
 from flask import Flask, Response, g, has_request_context, request
 from pythonjsonlogger.json import JsonFormatter
 
-_PHONE = re.compile(r"(?<![\w/])\+?\d[\d \-()]{7,}\d")
+# "+992 90 ...", and "%2B99290..." as it appears URL-encoded in a query string
+_PHONE = re.compile(r"(?<![\w/])(?:\+|%2[Bb])?\d[\d \-()]{7,}\d")
 _COORDS = re.compile(r"-?\d{1,3}\.\d{3,}\s*,\s*-?\d{1,3}\.\d{3,}")
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
 
@@ -81,6 +82,9 @@ def configure_logging(level: str = "INFO") -> None:
     root.setLevel(level)
     # Request lines from werkzeug carry query strings (search terms); our own access log replaces them.
     logging.getLogger("werkzeug").setLevel(logging.WARNING)
+    # The Twilio client logs every request line at INFO, query string included: a reconciliation
+    # lookup's is "Messages.json?To=%2B992...", the hotline's or a trusted contact's number.
+    logging.getLogger("twilio").setLevel(logging.WARNING)
 
 
 def install_request_ids(app: Flask) -> None:

@@ -3,6 +3,7 @@ dies mid-relay. In each case: exactly one alert, every recipient reached once, n
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Iterator
 from datetime import timedelta
@@ -21,7 +22,7 @@ from backend.sos.relay import get_gateway
 from backend.sos.sweeper import sweep
 from tests.sos.conftest import HOTLINE, new_alert_body
 from tests.sos.helpers import deliveries, relay_pending
-from tests.support.twilio_mock import TwilioMock, free_port
+from tests.support.twilio_mock import TEST_ACCOUNT_SID, TwilioMock, free_port
 
 
 @pytest.fixture(autouse=True)
@@ -178,3 +179,19 @@ def test_unanswered_call_falls_back_to_sms_when_no_sms_is_on_its_way(
     after_call = [d for d in deliveries() if d.attempt == 2 and d.idempotency_key.split(":")[1]
                   == "voice"]
     assert [d.channel for d in after_call] == ["sms"]
+
+
+def test_reconciling_against_twilio_logs_no_phone_number(
+        client: FlaskClient, register: Any, twilio_mock: TwilioMock,
+        caplog: pytest.LogCaptureFixture) -> None:
+    """The lookup asks Twilio for "Messages.json?To=%2B992...": the Twilio client's own request
+    log must not write that number anywhere (it logs every request line at INFO)."""
+    caplog.set_level(logging.DEBUG)
+    _one_alert(client, register)
+    twilio_mock.inject("500_after", "500_after")
+    relay_pending()
+    _settle()
+    assert ("GET", f"/2010-04-01/Accounts/{TEST_ACCOUNT_SID}/Messages.json") in twilio_mock.requests
+    digits = HOTLINE[0].lstrip("+")
+    leaked = [r.getMessage() for r in caplog.records if digits in r.getMessage()]
+    assert leaked == []
