@@ -111,17 +111,27 @@ def _reconcile_and_send(delivery_id: str) -> bool:
 
 
 def raise_stuck_alerts() -> int:
-    """Alerts still not handed to Twilio after WATCHDOG_AFTER: escalate them to staff (once)."""
+    """Alerts still not handed to Twilio after WATCHDOG_AFTER: escalate them to staff (once).
+
+    Sweeps overlap (one is queued every few seconds, and several SOS workers run them), so the
+    alerts are locked (ones another sweep or ``escalate_due_alerts`` holds are skipped) and the
+    "raised once" check is made again under the lock, in a statement of its own: a sweep that read
+    the alerts before another one committed its raise must not raise them a second time.
+    """
     cutoff = now() - WATCHDOG_AFTER
+    not_raised = ~select(AlertEvent.id).where(AlertEvent.alert_id == Alert.id,
+                                          AlertEvent.kind == "watchdog_stuck").exists()
     stuck = db.session.execute(
-        select(Alert).where(Alert.status == "received", Alert.created_at <= cutoff,
-                            ~select(AlertEvent.id).where(AlertEvent.alert_id == Alert.id,
-                                                         AlertEvent.kind == "watchdog_stuck")
-                            .exists())
-        .limit(50)).scalars().all()
+        select(Alert).where(Alert.status == "received", Alert.created_at <= cutoff, not_raised)
+        .limit(50).with_for_update(skip_locked=True)
+        .execution_options(populate_existing=True)).scalars().all()
     jobs = []
     for alert in stuck:
         if alert.status not in OPEN_ALERT_STATUSES:
+            continue
+        if db.session.execute(select(AlertEvent.id).where(
+                AlertEvent.alert_id == alert.id, AlertEvent.kind == "watchdog_stuck").limit(1)
+        ).first() is not None:
             continue
         alert.escalation_level += 1
         db.session.add(AlertEvent(alert_id=alert.id, kind="watchdog_stuck", actor="watchdog",

@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 from flask.testing import FlaskClient
+from sqlalchemy import text
 
 from backend import clock
 from backend.extensions import db
@@ -15,6 +16,7 @@ from backend.sos.alerts import accept_alert, alert_timeline
 from backend.sos.escalation import escalate_due_alerts
 from backend.sos.oncall import ChainEntry, get_on_call_chain, replace_on_call_chain
 from backend.sos.staff_devices import on_duty_device_tokens, register_staff_device
+from tests.conftest import requires_postgres
 from tests.sos.conftest import HOTLINE, new_alert_body
 from tests.sos.helpers import relay_pending
 from tests.support.firebase_fakes import PROJECT_ID, FirebaseFake
@@ -185,3 +187,32 @@ def test_watchdog_raises_an_alert_nobody_could_be_sent_to(
     timeline = alert_timeline(body["id"].replace("-", ""))
     assert timeline is not None
     assert {"relay_no_recipients", "watchdog_stuck"} <= {e["kind"] for e in timeline["events"]}
+
+
+@requires_postgres
+def test_the_watchdog_skips_an_alert_another_sweep_holds_and_raises_it_once(
+        client: FlaskClient, register: Any, twilio_mock: TwilioMock,
+        firebase_fake: FirebaseFake) -> None:
+    """Overlapping sweeps: while another transaction holds the alert (a second sweep raising it,
+    or an escalation), this one leaves it alone; afterwards it is raised exactly once. (Code that
+    did not skip a held alert would wait for this test's own lock: the suite's timeout fails it.)"""
+    from backend.sos.sweeper import sweep
+
+    replace_on_call_chain([ChainEntry("+992933333333", "only", active=False)], actor="test")
+    db.session.commit()
+    start = clock.now()
+    with clock.frozen(start):
+        body = _alert(client, register())
+    alert_id = body["id"].replace("-", "")
+    with db.engine.connect() as other:
+        other.execute(text("SELECT id FROM sos_alert WHERE id = :id FOR UPDATE"), {"id": alert_id})
+        with clock.frozen(start + timedelta(seconds=91)):
+            assert sweep().watchdog == 0  # held elsewhere: skipped, not waited for
+        other.rollback()
+    with clock.frozen(start + timedelta(seconds=95)):
+        assert sweep().watchdog == 1
+    with clock.frozen(start + timedelta(seconds=100)):
+        assert sweep().watchdog == 0
+    timeline = alert_timeline(alert_id)
+    assert timeline is not None
+    assert [e["kind"] for e in timeline["events"]].count("watchdog_stuck") == 1
