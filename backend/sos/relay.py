@@ -161,6 +161,11 @@ def _plan(job: OutboxMessage, alert: Alert) -> int:
             rows += [(target, "sms", job.kind), (target, "voice", job.kind)]
         rows += [(r, "push", job.kind) for r in _staff_recipients()]
     elif job.kind == "cancel":
+        if not _cancel_stands(alert):
+            # A duress PIN after the real cancel reopened the alert (its duress job may have run
+            # first): telling the hotline "cancelled" now would contradict the duress alarm.
+            alert_service.add_alert_event(alert.id, "relay_cancel_superseded", detail={})
+            return 0
         rows += [(r, "sms", "cancel") for r in _reached_recipients(alert.id, hotline_only=False)]
         rows += [(r, "push", "cancel") for r in _staff_recipients()]
         db.session.execute(
@@ -181,6 +186,12 @@ def _plan(job: OutboxMessage, alert: Alert) -> int:
     if not rows:
         alert_service.add_alert_event(alert.id, "relay_no_recipients", detail={"job": job.kind})
     return created
+
+
+def _cancel_stands(alert: Alert) -> bool:
+    """Whether a real cancel is still the alert's last word: no duress PIN came after it (a
+    duress PIN marks the alert for good and reopens a cancelled one)."""
+    return not alert.duress
 
 
 def _chain_for(alert: Alert) -> list[Recipient]:
@@ -318,7 +329,9 @@ def _load_with_alert(delivery_id: str) -> tuple[Delivery, Alert] | None:
 
 
 def _still_needed(delivery: Delivery, alert: Alert) -> bool:
-    if delivery.purpose in ("cancel", "duress"):
+    if delivery.purpose == "cancel":
+        return _cancel_stands(alert)
+    if delivery.purpose == "duress":
         return True
     return alert.status in OPEN_ALERT_STATUSES and alert.accepted_at is None
 

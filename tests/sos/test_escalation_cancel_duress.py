@@ -8,10 +8,12 @@ from typing import Any
 
 import pytest
 from flask.testing import FlaskClient
-from sqlalchemy import text
+from sqlalchemy import select, text
 
 from backend import clock
 from backend.extensions import db
+from backend.models.sos import OutboxMessage
+from backend.sos import relay
 from backend.sos.alerts import accept_alert, alert_timeline
 from backend.sos.escalation import escalate_due_alerts
 from backend.sos.oncall import ChainEntry, get_on_call_chain, replace_on_call_chain
@@ -216,3 +218,27 @@ def test_the_watchdog_skips_an_alert_another_sweep_holds_and_raises_it_once(
     timeline = alert_timeline(alert_id)
     assert timeline is not None
     assert [e["kind"] for e in timeline["events"]].count("watchdog_stuck") == 1
+
+
+def test_a_cancel_relayed_after_a_later_duress_pin_tells_nobody_cancelled(
+        client: FlaskClient, register: Any, twilio_mock: TwilioMock) -> None:
+    """Real PIN, then the duress PIN (forced to "cancel" again): the alert reopens. Whatever order
+    the two jobs run in, the hotline never gets "cancelled" after the duress alarm, and the
+    escalation the cancel would have stopped goes on."""
+    device = register()
+    body = _alert(client, device)
+    relay_pending()
+    path = f"/api/v1/alerts/{body['id']}/cancel"
+    assert client.post(path, json={"pin": "1234"}, headers=device["auth"]).status_code == 200
+    assert client.post(path, json={"pin": "9876"}, headers=device["auth"]).status_code == 200
+    jobs = {job.kind: job.id for job in db.session.execute(
+        select(OutboxMessage).where(OutboxMessage.processed_at.is_(None))).scalars()}
+    assert set(jobs) == {"cancel", "duress"}
+    relay.process_outbox_message(jobs["duress"])  # the duress job first (another worker) ...
+    relay.process_outbox_message(jobs["cancel"])  # ... then the older cancel job
+    texts = [c.body for c in twilio_mock.sms_to(HOTLINE[0])]
+    assert any("ХАТАР" in t for t in texts)
+    assert not any("аз ҷониби худаш" in t for t in texts), texts  # "cancelled by herself"
+    timeline = alert_timeline(body["id"].replace("-", ""))
+    assert timeline is not None and timeline["duress"] and timeline["status"] != "cancelled"
+    assert "relay_cancel_superseded" in {e["kind"] for e in timeline["events"]}
