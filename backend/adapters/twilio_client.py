@@ -18,6 +18,7 @@ import logging
 import math
 import os
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Protocol
@@ -71,7 +72,7 @@ class TwilioGateway(Protocol):
                  exclude_sids: set[str]) -> str | None: ...
 
     def find_call(self, *, to: str, since: datetime, near: datetime,
-                  exclude_sids: set[str]) -> str | None: ...
+                  exclude_sids: set[str], rivals: Sequence[datetime] = ()) -> str | None: ...
 
     def fetch_status(self, *, channel: str, sid: str) -> tuple[str, str | None]: ...
 
@@ -147,17 +148,28 @@ class TwilioRestGateway:
                         since=since, near=near, exclude_sids=exclude_sids)
 
     def find_call(self, *, to: str, since: datetime, near: datetime,
-                  exclude_sids: set[str]) -> str | None:
+                  exclude_sids: set[str], rivals: Sequence[datetime] = ()) -> str | None:
         """The sid of a call to ``to`` since ``since``: of several, the one created nearest ``near``.
 
         A call carries nothing of ours that the list shows, so two ambiguous calls to the same
         number are told apart by time: each delivery takes the call Twilio created closest to
         its own request (Twilio lists newest first, so "the first unclaimed" would hand an older
-        delivery a newer delivery's call).
+        delivery a newer delivery's call). ``rivals``: when the other unsettled requests to this
+        number were made. If one of them was made nearer the call found, the call is more likely
+        theirs (this request may never have reached Twilio): OutcomeUnknown, look again once they
+        are settled, rather than take it and leave their call to be placed a second time.
         """
         calls = _lookup(lambda: self._client.calls.list(
             to=to, from_=self._from, start_time_after=since - timedelta(days=1), limit=50))
-        return _nearest(calls, since=since, near=near, exclude_sids=exclude_sids)
+        found = _nearest_resource(calls, since=since, near=near, exclude_sids=exclude_sids)
+        if found is None:
+            return None
+        created = found.date_created
+        if created is not None:
+            gap = abs((as_utc(created) - near).total_seconds())
+            if any(abs((as_utc(created) - as_utc(r)).total_seconds()) < gap for r in rivals):
+                raise OutcomeUnknown("the call found is nearer another unsettled request")
+        return str(found.sid)
 
     def fetch_status(self, *, channel: str, sid: str) -> tuple[str, str | None]:
         """Twilio's current status of a message (``channel`` "sms") or call and its error code
@@ -170,6 +182,13 @@ class TwilioRestGateway:
 
 def _nearest(resources: list[Any], *, since: datetime, near: datetime,
              exclude_sids: set[str]) -> str | None:
+    """The sid of :func:`_nearest_resource`."""
+    found = _nearest_resource(resources, since=since, near=near, exclude_sids=exclude_sids)
+    return str(found.sid) if found is not None else None
+
+
+def _nearest_resource(resources: list[Any], *, since: datetime, near: datetime,
+                      exclude_sids: set[str]) -> Any:
     """The unclaimed resource created at or after ``since`` (60 s of clock skew allowed) nearest
     ``near``; one without a creation time counts as farthest."""
     floor = since - timedelta(seconds=60)
@@ -182,7 +201,7 @@ def _nearest(resources: list[Any], *, since: datetime, near: datetime,
         created = resource.date_created
         return abs((as_utc(created) - near).total_seconds()) if created is not None else math.inf
 
-    return str(min(candidates, key=distance).sid)
+    return min(candidates, key=distance)
 
 
 def _classified(create: Any) -> Any:
@@ -246,7 +265,7 @@ class DryRunGateway:
         return None
 
     def find_call(self, *, to: str, since: datetime, near: datetime,
-                  exclude_sids: set[str]) -> str | None:
+                  exclude_sids: set[str], rivals: Sequence[datetime] = ()) -> str | None:
         return None
 
     def fetch_status(self, *, channel: str, sid: str) -> tuple[str, str | None]:

@@ -478,7 +478,15 @@ def reconcile_delivery(delivery_id: str) -> str | None:
             sid = gateway.find_sms(to=address, body_digest=delivery.body_digest or "",
                                    since=since, near=near, exclude_sids=claimed_sids)
         else:
-            sid = gateway.find_call(to=address, since=since, near=near, exclude_sids=claimed_sids)
+            # Other requests to this number whose outcome is not settled either: a call found
+            # nearer one of them is left to it (``find_call``)
+            rivals = [as_utc(t) for t in db.session.execute(
+                select(Delivery.sending_at).where(
+                    Delivery.channel == "voice", Delivery.recipient_ref == delivery.recipient_ref,
+                    Delivery.id != delivery.id, Delivery.sending_at.is_not(None),
+                    Delivery.status.in_(("sending", "unknown", "reconciling")))).scalars() if t]
+            sid = gateway.find_call(to=address, since=since, near=near, exclude_sids=claimed_sids,
+                                    rivals=rivals)
     except OutcomeUnknown:
         sid, lookup_failed = None, True
     else:

@@ -19,6 +19,7 @@ from backend.models.sos import Delivery, OutboxMessage
 from backend.sos import relay
 from tests.sos.conftest import new_alert_body
 from tests.sos.helpers import deliveries
+from tests.support.twilio_mock import TwilioMock
 
 T0 = datetime(2026, 11, 22, 8, 0, tzinfo=UTC)
 
@@ -167,3 +168,38 @@ def test_a_sid_another_row_learns_during_the_lookup_is_left_to_it(
     assert other_sid not in looked[0] and other_sid in looked[1]
     assert deliveries(id=delivery_id)[0].provider_sid == own_sid
     assert deliveries(id=other_id)[0].provider_sid == other_sid
+
+
+def test_a_call_found_nearer_another_unsettled_request_is_left_to_it() -> None:
+    call = _Resource("CA-a", T0 + timedelta(seconds=1))
+    gateway = _gateway(calls=[call])
+    # This request (T0+5) may never have reached Twilio; another one (T0) is nearer the call.
+    with pytest.raises(OutcomeUnknown):
+        gateway.find_call(to="+1", since=T0 - timedelta(seconds=5), near=T0 + timedelta(seconds=5),
+                          exclude_sids=set(), rivals=[T0])
+    assert gateway.find_call(to="+1", since=T0 - timedelta(seconds=5), near=T0,
+                             exclude_sids=set(), rivals=[T0 + timedelta(seconds=5)]) == "CA-a"
+
+
+def test_an_orphaned_call_is_not_taken_by_another_alerts_unknown_call(
+        client: FlaskClient, register: Any, twilio_mock: TwilioMock) -> None:
+    """Alert A's worker died after Twilio created its hotline call (A stays ``sending``); alert
+    B's call to the same number got a 500 before anything was created (``unknown``). B is looked up
+    first and must not take A's call: B would never be called, and A would be called twice."""
+    start = clock.now()
+    with clock.frozen(start):
+        a_id, _, a_sid = _ambiguous_call(client, register)
+        b_id, _, b_sid = _ambiguous_call(client, register)
+    twilio_mock.created[:] = [c for c in twilio_mock.created if c.sid != b_sid]
+    db.session.execute(update(Delivery).where(Delivery.id == a_id).values(
+        status="sending", sending_at=start))
+    db.session.execute(update(Delivery).where(Delivery.id == b_id).values(
+        sending_at=start + timedelta(seconds=5), next_attempt_at=start + timedelta(seconds=5)))
+    db.session.commit()
+    with clock.frozen(start + timedelta(seconds=30)):
+        assert relay.reconcile_delivery(b_id) == "unknown"  # A's call is nearer A: look again
+    with clock.frozen(start + timedelta(seconds=65)):
+        assert relay.reconcile_delivery(a_id) == "queued"  # A, stale now, takes its own call
+    with clock.frozen(start + timedelta(seconds=90)):
+        assert relay.reconcile_delivery(b_id) == "retry"  # B was never called: it will be
+    assert deliveries(id=a_id)[0].provider_sid == a_sid
