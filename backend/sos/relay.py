@@ -645,7 +645,12 @@ def _fallback_channel(delivery: Delivery) -> str:
     done = db.session.execute(select(Delivery.id).where(
         Delivery.alert_id == delivery.alert_id, Delivery.stage == delivery.stage,
         Delivery.purpose == delivery.purpose, Delivery.recipient_ref == delivery.recipient_ref,
-        Delivery.channel == other,
-        Delivery.status.in_(("queued", "sent", "delivered", "ringing", "in-progress",
-                             "completed", "sending", "pending", "retry")))).first()
+        Delivery.channel == other, Delivery.status.in_(_UNDER_WAY_OR_DONE))).first()
     return delivery.channel if done else other
+
+
+# Statuses of a delivery that has reached its recipient, may still, or may have (an ambiguous
+# send not yet reconciled counts: a second one on the other channel could make it twice).
+_UNDER_WAY_OR_DONE = ("pending", "retry", "sending", "reconciling", "unknown", "accepted",
+                      "scheduled", "queued", "initiated", "ringing", "sent", "in-progress",
+                      "delivered", "completed", "read", "dry_run")

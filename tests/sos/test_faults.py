@@ -195,3 +195,22 @@ def test_reconciling_against_twilio_logs_no_phone_number(
     digits = HOTLINE[0].lstrip("+")
     leaked = [r.getMessage() for r in caplog.records if digits in r.getMessage()]
     assert leaked == []
+
+
+def test_an_unanswered_call_does_not_fall_back_to_an_sms_that_may_be_on_its_way(
+        client: FlaskClient, register: Any, twilio_mock: TwilioMock) -> None:
+    """The SMS to the hotline ended ambiguous (``unknown``: Twilio may have it, reconciliation
+    will tell). A busy call then retries as a call: a fallback SMS could make the text twice."""
+    from tests.sos.helpers import twilio_post
+
+    _one_alert(client, register)
+    relay_pending()
+    sms, call = deliveries(channel="sms")[0], deliveries(channel="voice")[0]
+    db.session.execute(Delivery.__table__.update().where(Delivery.id == sms.id)
+                       .values(status="unknown"))
+    db.session.commit()
+    twilio_post(client, f"/twilio/status?d={call.id}",
+                {"CallSid": twilio_mock.calls_to(HOTLINE[0])[0].sid, "CallStatus": "busy"})
+    after_call = [d for d in deliveries() if d.attempt == 2 and d.idempotency_key.split(":")[1]
+                  == "voice"]
+    assert [d.channel for d in after_call] == ["voice"]
