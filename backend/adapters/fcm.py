@@ -14,6 +14,8 @@ from typing import Any, Protocol
 
 log = logging.getLogger(__name__)
 
+FCM_TIMEOUT_SECONDS = 15  # per request to FCM (and its token endpoint)
+
 
 @dataclass(frozen=True)
 class PushResult:
@@ -84,6 +86,10 @@ def firebase_app(credentials_file: str, project_id: str) -> Any:
     try:
         return firebase_admin.get_app(name)
     except ValueError:
-        options = {"projectId": project_id} if project_id else None
+        # firebase-admin waits 120 s for an answer by default, longer than a claim on a delivery
+        # lasts (60 s, backend.sos.relay.STALE_SENDING): past that, the sweeper pushes again.
+        options: dict[str, Any] = {"httpTimeout": FCM_TIMEOUT_SECONDS}
+        if project_id:
+            options["projectId"] = project_id
         return firebase_admin.initialize_app(credentials.Certificate(credentials_file), options,
                                              name=name)

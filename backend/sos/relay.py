@@ -291,10 +291,10 @@ def send_delivery(delivery_id: str) -> bool:
         return False
     address = get_cipher().decrypt_text(delivery.recipient_enc,
                                         context=f"sos_delivery.recipient:{delivery.id}")
-    if delivery.channel == "push":
-        return _send_push(delivery, alert, address)
-    gateway = get_gateway()
     claimed_try = delivery.tries
+    if delivery.channel == "push":
+        return _send_push(delivery, alert, address, claimed_try)
+    gateway = get_gateway()
     callback = f"{settings.public_base_url}/twilio/status?d={delivery.id}"
     try:
         if body is not None:
@@ -410,11 +410,15 @@ def _record_not_sent(delivery: Delivery, alert: Alert, exc: NotSent) -> None:
     db.session.commit()
 
 
-def _send_push(delivery: Delivery, alert: Alert, token: str) -> bool:
+def _send_push(delivery: Delivery, alert: Alert, token: str, claimed_try: int) -> bool:
     data = {"type": f"sos_{delivery.purpose}", "alert": alert_service.public_alert_id(alert),
             "code": alert.code, "level": str(alert.escalation_level),
             "drill": "1" if alert.drill else "0"}
     result = get_push_sender().send_data(token, data)
+    # A push slower than the abandoned-claim limit: the sweeper has set the row to retry and
+    # another worker may have pushed again; this answer is not this try's to record any more.
+    if not _still_ours(delivery, alert, claimed_try, "sent" if result.ok else "refused"):
+        return result.ok
     if result.ok:
         delivery.status = "dry_run" if result.dry_run else "sent"
         delivery.dry_run = result.dry_run

@@ -20,7 +20,7 @@ from backend.sos.oncall import ChainEntry, get_on_call_chain, replace_on_call_ch
 from backend.sos.staff_devices import on_duty_device_tokens, register_staff_device
 from tests.conftest import requires_postgres
 from tests.sos.conftest import HOTLINE, new_alert_body
-from tests.sos.helpers import relay_pending
+from tests.sos.helpers import deliveries, relay_pending
 from tests.support.firebase_fakes import PROJECT_ID, FirebaseFake
 from tests.support.twilio_mock import TwilioMock
 
@@ -242,3 +242,43 @@ def test_a_cancel_relayed_after_a_later_duress_pin_tells_nobody_cancelled(
     timeline = alert_timeline(body["id"].replace("-", ""))
     assert timeline is not None and timeline["duress"] and timeline["status"] != "cancelled"
     assert "relay_cancel_superseded" in {e["kind"] for e in timeline["events"]}
+
+
+def test_a_push_slower_than_its_claim_does_not_overwrite_the_next_try(
+        client: FlaskClient, register: Any, twilio_mock: TwilioMock,
+        firebase_fake: FirebaseFake, monkeypatch: pytest.MonkeyPatch) -> None:
+    """FCM answered after the sweeper had taken the push as abandoned (set it to retry, another
+    worker claimed try 2): the slow answer is not recorded over the new try."""
+    from backend.adapters.fcm import PushResult
+    from backend.models.sos import Delivery
+
+    register_staff_device(token=STAFF_TOKEN, on_duty=True)
+    db.session.commit()
+    device = register()
+
+    def taken_over_then_ok(token: str, data: dict[str, str]) -> PushResult:
+        with db.engine.begin() as other:
+            other.execute(Delivery.__table__.update().where(
+                Delivery.channel == "push", Delivery.status == "sending").values(
+                status="sending", tries=Delivery.tries + 1))
+        return PushResult(True, message_id="projects/p/messages/slow")
+
+    monkeypatch.setattr(relay.get_push_sender(), "send_data", taken_over_then_ok)
+    start = clock.now()
+    with clock.frozen(start):
+        _alert(client, device)
+        clock.advance(timedelta(seconds=61))
+        assert escalate_due_alerts() == 1
+        relay_pending()
+    push = deliveries(channel="push")
+    assert [(d.status, d.tries, d.provider_sid) for d in push] == [("sending", 2, None)]
+
+
+def test_fcm_requests_time_out_well_within_a_deliverys_claim(
+        client: FlaskClient, firebase_fake: FirebaseFake) -> None:
+    from backend.adapters.fcm import FCM_TIMEOUT_SECONDS
+
+    sender: Any = relay.get_push_sender()
+    assert not sender.dry_run
+    assert sender._app.options.get("httpTimeout") == FCM_TIMEOUT_SECONDS
+    assert relay.STALE_SENDING.total_seconds() > FCM_TIMEOUT_SECONDS * 2
