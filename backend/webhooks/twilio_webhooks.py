@@ -73,6 +73,20 @@ def _first_time(kind: str, params: dict[str, str]) -> bool:
     return True
 
 
+def _claim_receipt(kind: str, params: dict[str, str]) -> bool:
+    """Like :func:`_first_time`, but the receipt is only flushed: it is committed with the
+    handler's own first commit, so a process killed before the handling is stored leaves no
+    receipt either, and Twilio's retry is handled, not taken for a replay. (A concurrent duplicate
+    waits on the receipt's key until this one commits, then sees it.)"""
+    db.session.add(WebhookReceipt(id=_receipt_key(params), kind=kind))
+    try:
+        db.session.flush()
+    except IntegrityError:
+        db.session.rollback()
+        return False
+    return True
+
+
 def _forget(params: dict[str, str]) -> None:
     """Handling failed: drop the receipt, so Twilio's retry is handled rather than taken for a
     replay (otherwise a passing database error would lose a fallback alert or a status)."""
@@ -162,11 +176,14 @@ def inbound_sms() -> Response:
 
     params = _validated()
     receipt = {"MessageSid": params["MessageSid"]} if params.get("MessageSid") else params
-    if _first_time("sms", receipt):
+    # The receipt goes in with the handling (a fallback alert's intake commits it), never before:
+    # a process killed in between would otherwise lose the alert to the "replay" check.
+    if _claim_receipt("sms", receipt):
         body = params.get("Body", "")
         try:
             if not accept_by_sms_reply(params.get("From", ""), body):
                 handle_inbound_sms(body)
+            db.session.commit()  # the receipt, when the handling stored nothing itself
         except Exception:
             _forget(receipt)
             raise

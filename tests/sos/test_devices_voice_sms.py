@@ -229,3 +229,33 @@ def test_malformed_and_forged_fallback_messages_are_ignored_and_counted(
     assert db.session.scalar(select(func.count()).select_from(Alert)) == 0
     assert sms_fallback.counter_value("sms_fallback_forged") == 1
     assert sms_fallback.counter_value("sms_fallback_malformed") == 2
+
+
+def test_an_sms_fallback_is_not_marked_handled_before_its_alert_is_stored(
+        client: FlaskClient, register: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    """If the web process died after marking Twilio's request handled but before the alert was
+    stored, Twilio's retry would be taken for a replay and the alert lost: the mark and the alert
+    are committed together."""
+    from backend.models.sos import WebhookReceipt
+
+    device = register()
+    body = new_alert_body()
+    text = sms_fallback.encode(device["sms_tag"], _sms_key(device), body["id"], lat=38.56,
+                               lon=68.79)
+    seen_by_others: list[int] = []
+    real = sms_fallback.handle_inbound_sms
+
+    def handle(message: str) -> Any:
+        with db.engine.connect() as other:  # what a retry arriving now (or after a crash) sees
+            seen_by_others.append(other.execute(
+                select(func.count()).select_from(WebhookReceipt)).scalar_one())
+        return real(message)
+
+    monkeypatch.setattr(sms_fallback, "handle_inbound_sms", handle)
+    params = {"MessageSid": "SM" + "3" * 32, "From": "+992922222222", "Body": text}
+    assert twilio_post(client, "/twilio/sms", params).status_code == 200
+    assert seen_by_others == [0]
+    assert db.session.scalar(select(func.count()).select_from(WebhookReceipt)) == 1
+    assert twilio_post(client, "/twilio/sms", params).status_code == 200  # the replay
+    assert seen_by_others == [0]  # not handled again
+    assert db.session.scalar(select(func.count()).select_from(Alert)) == 1
