@@ -62,25 +62,19 @@ def _receipt_key(params: dict[str, str]) -> str:
     return hashlib.sha256(material.encode()).hexdigest()
 
 
-def _first_time(kind: str, params: dict[str, str]) -> bool:
-    """Record the request; False if the same request was handled before (a replay)."""
+def _first_time(kind: str, params: dict[str, str], *, with_handling: bool = False) -> bool:
+    """Record the request; False if the same request was handled before (a replay).
+
+    ``with_handling``: the receipt is only flushed and is committed with the handler's own first
+    commit, so a process killed before the handling is stored leaves no receipt either, and
+    Twilio's retry is handled, not taken for a replay. (A concurrent duplicate waits on the
+    receipt's key until this one commits, then sees it.)"""
     db.session.add(WebhookReceipt(id=_receipt_key(params), kind=kind))
     try:
-        db.session.commit()
-    except IntegrityError:
-        db.session.rollback()
-        return False
-    return True
-
-
-def _claim_receipt(kind: str, params: dict[str, str]) -> bool:
-    """Like :func:`_first_time`, but the receipt is only flushed: it is committed with the
-    handler's own first commit, so a process killed before the handling is stored leaves no
-    receipt either, and Twilio's retry is handled, not taken for a replay. (A concurrent duplicate
-    waits on the receipt's key until this one commits, then sees it.)"""
-    db.session.add(WebhookReceipt(id=_receipt_key(params), kind=kind))
-    try:
-        db.session.flush()
+        if with_handling:
+            db.session.flush()
+        else:
+            db.session.commit()
     except IntegrityError:
         db.session.rollback()
         return False
@@ -178,7 +172,7 @@ def inbound_sms() -> Response:
     receipt = {"MessageSid": params["MessageSid"]} if params.get("MessageSid") else params
     # The receipt goes in with the handling (a fallback alert's intake commits it), never before:
     # a process killed in between would otherwise lose the alert to the "replay" check.
-    if _claim_receipt("sms", receipt):
+    if _first_time("sms", receipt, with_handling=True):
         body = params.get("Body", "")
         try:
             if not accept_by_sms_reply(params.get("From", ""), body):

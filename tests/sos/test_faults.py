@@ -167,18 +167,27 @@ def test_unanswered_call_falls_back_to_sms_when_no_sms_is_on_its_way(
 
     _one_alert(client, register)
     relay_pending()
-    sms, call = deliveries(channel="sms")[0], deliveries(channel="voice")[0]
+    sms = deliveries(channel="sms")[0]
     twilio_post(client, f"/twilio/status?d={sms.id}",
                 {"MessageSid": twilio_mock.sms_to(HOTLINE[0])[0].sid, "MessageStatus": "failed"})
     retry_sms = [d for d in deliveries(channel="sms") if d.attempt == 2]
-    db.session.execute(Delivery.__table__.update().where(Delivery.id == retry_sms[0].id)
-                       .values(status="failed"))
+    assert _after_a_busy_call(client, twilio_mock, retry_sms[0].id, "failed") == ["sms"]
+
+
+def _after_a_busy_call(client: FlaskClient, twilio_mock: TwilioMock, sms_id: str,
+                       sms_status: str) -> list[str]:
+    """Set the hotline SMS row ``sms_id`` to ``sms_status``, report the hotline call busy, and
+    return the channels of the call's next attempt."""
+    from tests.sos.helpers import twilio_post
+
+    db.session.execute(Delivery.__table__.update().where(Delivery.id == sms_id)
+                       .values(status=sms_status))
     db.session.commit()
+    call = deliveries(channel="voice")[0]
     twilio_post(client, f"/twilio/status?d={call.id}",
                 {"CallSid": twilio_mock.calls_to(HOTLINE[0])[0].sid, "CallStatus": "busy"})
-    after_call = [d for d in deliveries() if d.attempt == 2 and d.idempotency_key.split(":")[1]
-                  == "voice"]
-    assert [d.channel for d in after_call] == ["sms"]
+    return [d.channel for d in deliveries() if d.attempt == 2
+            and d.idempotency_key.split(":")[1] == "voice"]
 
 
 def test_reconciling_against_twilio_logs_no_phone_number(
@@ -201,16 +210,7 @@ def test_an_unanswered_call_does_not_fall_back_to_an_sms_that_may_be_on_its_way(
         client: FlaskClient, register: Any, twilio_mock: TwilioMock) -> None:
     """The SMS to the hotline ended ambiguous (``unknown``: Twilio may have it, reconciliation
     will tell). A busy call then retries as a call: a fallback SMS could make the text twice."""
-    from tests.sos.helpers import twilio_post
-
     _one_alert(client, register)
     relay_pending()
-    sms, call = deliveries(channel="sms")[0], deliveries(channel="voice")[0]
-    db.session.execute(Delivery.__table__.update().where(Delivery.id == sms.id)
-                       .values(status="unknown"))
-    db.session.commit()
-    twilio_post(client, f"/twilio/status?d={call.id}",
-                {"CallSid": twilio_mock.calls_to(HOTLINE[0])[0].sid, "CallStatus": "busy"})
-    after_call = [d for d in deliveries() if d.attempt == 2 and d.idempotency_key.split(":")[1]
-                  == "voice"]
-    assert [d.channel for d in after_call] == ["voice"]
+    assert _after_a_busy_call(client, twilio_mock, deliveries(channel="sms")[0].id,
+                              "unknown") == ["voice"]
