@@ -72,7 +72,8 @@ class TwilioGateway(Protocol):
                  exclude_sids: set[str]) -> str | None: ...
 
     def find_call(self, *, to: str, since: datetime, near: datetime,
-                  exclude_sids: set[str], rivals: Sequence[datetime] = ()) -> str | None: ...
+                  exclude_sids: set[str],
+                  rivals: Sequence[tuple[datetime, datetime]] = ()) -> str | None: ...
 
     def fetch_status(self, *, channel: str, sid: str) -> tuple[str, str | None]: ...
 
@@ -148,16 +149,20 @@ class TwilioRestGateway:
                         since=since, near=near, exclude_sids=exclude_sids)
 
     def find_call(self, *, to: str, since: datetime, near: datetime,
-                  exclude_sids: set[str], rivals: Sequence[datetime] = ()) -> str | None:
+                  exclude_sids: set[str],
+                  rivals: Sequence[tuple[datetime, datetime]] = ()) -> str | None:
         """The sid of a call to ``to`` since ``since``: of several, the one created nearest ``near``.
 
         A call carries nothing of ours that the list shows, so two ambiguous calls to the same
         number are told apart by time: each delivery takes the call Twilio created closest to
         its own request (Twilio lists newest first, so "the first unclaimed" would hand an older
-        delivery a newer delivery's call). ``rivals``: when the other unsettled requests to this
-        number were made. If one of them was made nearer the call found, the call is more likely
-        theirs (this request may never have reached Twilio): OutcomeUnknown, look again once they
-        are settled, rather than take it and leave their call to be placed a second time.
+        delivery a newer delivery's call). ``rivals``: the other unsettled requests to this
+        number, each as (its row's ``since``, when it was made). If one of them could take the
+        call found (created after its own ``since``, as for this row) and was made nearer it, the
+        call is more likely theirs (this request may never have reached Twilio): OutcomeUnknown,
+        look again once they are settled, rather than take it and leave their call to be placed a
+        second time. Of all unsettled rows and the calls they can take, the nearest pair never
+        defers, so every round settles at least one row.
         """
         calls = _lookup(lambda: self._client.calls.list(
             to=to, from_=self._from, start_time_after=since - timedelta(days=1), limit=50))
@@ -166,8 +171,10 @@ class TwilioRestGateway:
             return None
         created = found.date_created
         if created is not None:
-            gap = abs((as_utc(created) - near).total_seconds())
-            if any(abs((as_utc(created) - as_utc(r)).total_seconds()) < gap for r in rivals):
+            at = as_utc(created)
+            gap = abs((at - near).total_seconds())
+            if any(at >= as_utc(r_since) - _CLOCK_SKEW and abs((at - as_utc(r_near)).total_seconds()) < gap
+                   for r_since, r_near in rivals):
                 raise OutcomeUnknown("the call found is nearer another unsettled request")
         return str(found.sid)
 
@@ -178,6 +185,9 @@ class TwilioRestGateway:
         fetched = _lookup(lambda: [resource.fetch()])[0]
         code = getattr(fetched, "error_code", None)
         return str(fetched.status or ""), str(code) if code else None
+
+
+_CLOCK_SKEW = timedelta(seconds=60)  # between our clock and Twilio's creation times
 
 
 def _nearest(resources: list[Any], *, since: datetime, near: datetime,
@@ -191,7 +201,7 @@ def _nearest_resource(resources: list[Any], *, since: datetime, near: datetime,
                       exclude_sids: set[str]) -> Any:
     """The unclaimed resource created at or after ``since`` (60 s of clock skew allowed) nearest
     ``near``; one without a creation time counts as farthest."""
-    floor = since - timedelta(seconds=60)
+    floor = since - _CLOCK_SKEW
     candidates = [r for r in resources if r.sid not in exclude_sids
                   and (r.date_created is None or as_utc(r.date_created) >= floor)]
     if not candidates:
@@ -265,7 +275,8 @@ class DryRunGateway:
         return None
 
     def find_call(self, *, to: str, since: datetime, near: datetime,
-                  exclude_sids: set[str], rivals: Sequence[datetime] = ()) -> str | None:
+                  exclude_sids: set[str],
+                  rivals: Sequence[tuple[datetime, datetime]] = ()) -> str | None:
         return None
 
     def fetch_status(self, *, channel: str, sid: str) -> tuple[str, str | None]:

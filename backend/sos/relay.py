@@ -484,11 +484,11 @@ def reconcile_delivery(delivery_id: str) -> str | None:
         else:
             # Other requests to this number whose outcome is not settled either: a call found
             # nearer one of them is left to it (``find_call``)
-            rivals = [as_utc(t) for t in db.session.execute(
-                select(Delivery.sending_at).where(
+            rivals = [(as_utc(created), as_utc(sent)) for created, sent in db.session.execute(
+                select(Delivery.created_at, Delivery.sending_at).where(
                     Delivery.channel == "voice", Delivery.recipient_ref == delivery.recipient_ref,
                     Delivery.id != delivery.id, Delivery.sending_at.is_not(None),
-                    Delivery.status.in_(("sending", "unknown", "reconciling")))).scalars() if t]
+                    Delivery.status.in_(("sending", "unknown", "reconciling")))).all() if sent]
             sid = gateway.find_call(to=address, since=since, near=near, exclude_sids=claimed_sids,
                                     rivals=rivals)
     except OutcomeUnknown:

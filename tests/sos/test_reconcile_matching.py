@@ -176,9 +176,27 @@ def test_a_call_found_nearer_another_unsettled_request_is_left_to_it() -> None:
     # This request (T0+5) may never have reached Twilio; another one (T0) is nearer the call.
     with pytest.raises(OutcomeUnknown):
         gateway.find_call(to="+1", since=T0 - timedelta(seconds=5), near=T0 + timedelta(seconds=5),
-                          exclude_sids=set(), rivals=[T0])
-    assert gateway.find_call(to="+1", since=T0 - timedelta(seconds=5), near=T0,
-                             exclude_sids=set(), rivals=[T0 + timedelta(seconds=5)]) == "CA-a"
+                          exclude_sids=set(), rivals=[(T0 - timedelta(seconds=5), T0)])
+    assert gateway.find_call(
+        to="+1", since=T0 - timedelta(seconds=5), near=T0, exclude_sids=set(),
+        rivals=[(T0 - timedelta(seconds=5), T0 + timedelta(seconds=5))]) == "CA-a"
+
+
+def test_rows_never_wait_on_each_other_for_calls_one_of_them_cannot_take() -> None:
+    """Row 1 (created at 0, last request at 250) and row 2 (created and sent at 200); two calls
+    nobody owns, at 100 and 410. Row 2 cannot take the call at 100 (made before row 2 existed),
+    so row 1 takes it instead of waiting for row 2. Row 1's request is nearer the call at 410, so
+    row 2 waits until row 1 is settled, then takes it: no two rows wait on each other."""
+    s = timedelta(seconds=1)
+    early, late = _Resource("CA-100", T0 + 100 * s), _Resource("CA-410", T0 + 410 * s)
+    gateway = _gateway(calls=[early, late])
+    row1, row2 = (T0, T0 + 250 * s), (T0 + 200 * s, T0 + 200 * s)
+    assert gateway.find_call(to="+1", since=row1[0], near=row1[1], exclude_sids=set(),
+                             rivals=[row2]) == "CA-100"
+    with pytest.raises(OutcomeUnknown):  # row 1 still unsettled: the call at 410 is nearer it
+        gateway.find_call(to="+1", since=row2[0], near=row2[1], exclude_sids=set(), rivals=[row1])
+    assert gateway.find_call(to="+1", since=row2[0], near=row2[1], exclude_sids={"CA-100"},
+                             rivals=[]) == "CA-410"
 
 
 def test_an_orphaned_call_is_not_taken_by_another_alerts_unknown_call(
