@@ -62,19 +62,16 @@ def _receipt_key(params: dict[str, str]) -> str:
     return hashlib.sha256(material.encode()).hexdigest()
 
 
-def _first_time(kind: str, params: dict[str, str], *, with_handling: bool = False) -> bool:
+def _first_time(kind: str, params: dict[str, str]) -> bool:
     """Record the request; False if the same request was handled before (a replay).
 
-    ``with_handling``: the receipt is only flushed and is committed with the handler's own first
-    commit, so a process killed before the handling is stored leaves no receipt either, and
-    Twilio's retry is handled, not taken for a replay. (A concurrent duplicate waits on the
-    receipt's key until this one commits, then sees it.)"""
+    The receipt is only flushed: it is committed with the handling (the handler's own first
+    commit, or the view's at the end), so a process killed before the handling is stored leaves no
+    receipt either, and Twilio's retry is handled rather than taken for a replay. A concurrent
+    duplicate waits on the receipt's key until this one commits, then sees it."""
     db.session.add(WebhookReceipt(id=_receipt_key(params), kind=kind))
     try:
-        if with_handling:
-            db.session.flush()
-        else:
-            db.session.commit()
+        db.session.flush()
     except IntegrityError:
         db.session.rollback()
         return False
@@ -106,6 +103,7 @@ def delivery_status() -> Response:
         except Exception:
             _forget(params)
             raise
+    db.session.commit()  # the receipt, when the handling stored nothing itself
     return Response(status=204)
 
 
@@ -145,17 +143,24 @@ def voice_gather(alert_id: str) -> Response:
     first = _first_time("gather", params)
     alert = db.session.get(Alert, alert_id)
     if alert is None:
+        db.session.commit()  # the receipt
         response.hangup()
         return _twiml(response)
     if digits == "1":
         delivery = db.session.get(Delivery, request.args.get("d", ""))
         actor = f"phone:{delivery.recipient_label}" if delivery else "phone"
         if first:
-            alert_service.accept_alert(alert.id, actor=actor, via="voice")
+            try:
+                alert_service.accept_alert(alert.id, actor=actor, via="voice")
+            except Exception:
+                _forget(params)
+                raise
+        db.session.commit()  # the receipt, if accepting stored nothing (already accepted)
         response.say("Принято. Спасибо." if alert.accepted_at or first else "Принято.",
                      language=SPEECH_LANGUAGE)
         response.hangup()
         return _twiml(response)
+    db.session.commit()  # the receipt
     response.redirect(f"{_settings().public_base_url}/twilio/voice/{alert.id}"
                       f"?d={request.args.get('d', '')}", method="POST")
     return _twiml(response)
@@ -170,9 +175,7 @@ def inbound_sms() -> Response:
 
     params = _validated()
     receipt = {"MessageSid": params["MessageSid"]} if params.get("MessageSid") else params
-    # The receipt goes in with the handling (a fallback alert's intake commits it), never before:
-    # a process killed in between would otherwise lose the alert to the "replay" check.
-    if _first_time("sms", receipt, with_handling=True):
+    if _first_time("sms", receipt):
         body = params.get("Body", "")
         try:
             if not accept_by_sms_reply(params.get("From", ""), body):

@@ -259,3 +259,46 @@ def test_an_sms_fallback_is_not_marked_handled_before_its_alert_is_stored(
     assert twilio_post(client, "/twilio/sms", params).status_code == 200  # the replay
     assert seen_by_others == [0]  # not handled again
     assert db.session.scalar(select(func.count()).select_from(Alert)) == 1
+
+
+@pytest.mark.parametrize("hook", ["status", "gather"])
+def test_status_and_keypress_webhooks_are_marked_handled_with_their_handling(
+        client: FlaskClient, register: Any, twilio_mock: TwilioMock,
+        monkeypatch: pytest.MonkeyPatch, hook: str) -> None:
+    """As for the SMS fallback: a status callback or the hotline's "1" is not marked handled before
+    what it changes is stored, so a retry after a crash in between is handled, not dropped."""
+    from backend.models.sos import WebhookReceipt
+    from backend.sos import alerts as alert_service
+    from backend.sos import relay
+    from tests.sos.helpers import deliveries
+
+    device = register()
+    body = new_alert_body()
+    assert client.post("/api/v1/alerts", json=body, headers=device["auth"]).status_code == 201
+    relay_pending()
+    call = deliveries(channel="voice")[0]
+    alert_id = body["id"].replace("-", "")
+    seen_by_others: list[int] = []
+
+    def receipts_elsewhere() -> None:
+        with db.engine.connect() as other:
+            seen_by_others.append(other.execute(
+                select(func.count()).select_from(WebhookReceipt)).scalar_one())
+
+    if hook == "status":
+        real_apply = relay.apply_status_callback
+        monkeypatch.setattr(relay, "apply_status_callback",
+                            lambda *a, **kw: (receipts_elsewhere(), real_apply(*a, **kw))[1])
+        path, params = f"/twilio/status?d={call.id}", {"CallSid": str(call.provider_sid),
+                                                        "CallStatus": "ringing"}
+    else:
+        real_accept = alert_service.accept_alert
+        monkeypatch.setattr(alert_service, "accept_alert",
+                            lambda *a, **kw: (receipts_elsewhere(), real_accept(*a, **kw))[1])
+        path = f"/twilio/voice/{alert_id}/gather?d={call.id}"
+        params = {"CallSid": str(call.provider_sid), "Digits": "1"}
+    assert twilio_post(client, path, params).status_code in (200, 204)
+    assert seen_by_others == [0]
+    assert db.session.scalar(select(func.count()).select_from(WebhookReceipt)) == 1
+    assert twilio_post(client, path, params).status_code in (200, 204)  # a replay
+    assert seen_by_others == [0]
